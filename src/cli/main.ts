@@ -1,0 +1,89 @@
+import "reflect-metadata";
+import { printSchema } from "graphql";
+import { createSchema } from "../graphql/schema.js";
+import { loadConfig } from "../server/config.js";
+import { ConfigError } from "../server/env.js";
+import { createJsonLogger } from "../server/logger.js";
+import { installShutdown } from "../server/shutdown.js";
+import { startInstance } from "../server/start.js";
+import { createApp } from "../server/app.js";
+import { runImport } from "./commands/import.js";
+import { runPollGitHub } from "./commands/poll-github.js";
+
+const USAGE = `usage: eventscore <command>
+
+commands:
+  serve            start the GraphQL server (configuration from environment variables; see README)
+  print-schema     print the GraphQL schema (SDL) generated from the code
+  migrate          apply store migrations and exit
+  rebuild          recompute every aggregate and leaderboard from the event log
+  import FILE...   import GH Archive hours (.json / .json.gz); see docs/github.md
+  poll-github      poll the GitHub Events API and record new events (--once for one poll)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  switch (command) {
+    case "serve":
+      return serve();
+    case "print-schema":
+      process.stdout.write(`${printSchema(await createSchema())}\n`);
+      return 0;
+    case "migrate":
+    case "rebuild":
+      return maintain(command);
+    case "import":
+      return runImport(argv.slice(1));
+    case "poll-github":
+      return runPollGitHub(argv.slice(1));
+    default:
+      process.stderr.write(USAGE);
+      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const logger = createJsonLogger(config.hardening.logLevel);
+  const instance = await startInstance(config, logger);
+  installShutdown(instance, logger);
+  logger.info("eventscore is up", {
+    graphql: instance.server.url,
+    graphiql: config.hardening.graphiql ? `open ${instance.server.url} in a browser` : "disabled",
+    store: instance.app.store.kind,
+  });
+  process.stdout.write(`eventscore: GraphQL at ${instance.server.url} (store: ${instance.app.store.kind})\n`);
+  return new Promise<number>(() => undefined);
+}
+
+async function maintain(command: "migrate" | "rebuild"): Promise<number> {
+  const app = await createApp(loadConfig(), createJsonLogger());
+  try {
+    if (command === "migrate") {
+      await app.store.migrate();
+      process.stdout.write(`migrations applied (${app.store.kind})\n`);
+    } else {
+      const events = await app.store.rebuildAggregates();
+      process.stdout.write(`rebuilt aggregates from ${events} events (${app.store.kind})\n`);
+    }
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0 || process.argv[2] !== "serve") process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`eventscore: configuration error: ${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(
+      `eventscore: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

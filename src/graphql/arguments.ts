@@ -1,0 +1,61 @@
+import {
+  decodeEventCursor,
+  decodeRankCursor,
+  type EventPosition,
+  type RankPosition,
+} from "../domain/cursor.js";
+import { badUserInput } from "./errors.js";
+
+const MAX_TYPE_FILTERS = 100;
+
+/** `first` must be 1..max: unbounded pages are how one query takes a service down. */
+export function pageSize(first: number, max: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > max) {
+    throw badUserInput(`first must be between 1 and ${max}`, { argument: "first", max });
+  }
+  return first;
+}
+
+export function eventCursor(after: string | null | undefined): EventPosition | null {
+  if (after === null || after === undefined) return null;
+  const position = decodeEventCursor(after);
+  if (!position) throw badUserInput("after is not a cursor returned by events", { argument: "after" });
+  return position;
+}
+
+export function rankCursor(after: string | null | undefined): RankPosition | null {
+  if (after === null || after === undefined) return null;
+  const position = decodeRankCursor(after);
+  if (!position) throw badUserInput("after is not a cursor returned by leaderboard", { argument: "after" });
+  return position;
+}
+
+export function typeFilter(types: string[] | null | undefined): string[] | null {
+  if (types === null || types === undefined) return null;
+  if (types.length > MAX_TYPE_FILTERS) {
+    throw badUserInput(`at most ${MAX_TYPE_FILTERS} types may be given`, { argument: "types" });
+  }
+  return [...new Set(types)];
+}
+
+export function nonEmpty(value: string, argument: string): string {
+  if (value.length === 0 || value.length > 256) {
+    throw badUserInput(`${argument} must be 1 to 256 characters`, { argument });
+  }
+  return value;
+}
+
+const EARLIEST = new Date("1970-01-01T00:00:00.000Z");
+const LATEST = new Date("9999-12-31T23:59:59.999Z");
+
+/** A history range; defaults cover all of time. `from` inclusive, `to` exclusive. */
+export function timeRange(
+  from: Date | null | undefined,
+  to: Date | null | undefined,
+): { from: Date; to: Date } {
+  const range = { from: from ?? EARLIEST, to: to ?? LATEST };
+  if (range.from.getTime() > range.to.getTime()) {
+    throw badUserInput("from must not be after to", { argument: "from" });
+  }
+  return range;
+}

@@ -1,0 +1,26 @@
+import type { ScoringRules } from "../domain/scoring.js";
+import type { IngestService } from "../services/ingest.js";
+import type { QueryService } from "../services/queries.js";
+import type { ReportService } from "../services/reports.js";
+import type { SubscriptionService } from "../services/subscriptions.js";
+import { createLoaders, type Loaders } from "./loaders.js";
+
+/** Everything resolvers need, built once per process. */
+export interface Services {
+  readonly ingest: IngestService;
+  readonly queries: QueryService;
+  readonly subscriptions: SubscriptionService;
+  readonly reports: ReportService;
+  readonly rules: ScoringRules;
+  readonly maxPageSize: number;
+}
+
+/** Per request (or per subscription event): DataLoaders must never outlive one request. */
+export interface Context {
+  readonly services: Services;
+  readonly loaders: Loaders;
+}
+
+export function createContext(services: Services): Context {
+  return { services, loaders: createLoaders(services.queries) };
+}

@@ -1,0 +1,64 @@
+import { encodeEventCursor, encodeRankCursor } from "../domain/cursor.js";
+import { periodRange, type Period } from "../domain/time.js";
+import type { LiveEvent } from "../services/live.js";
+import type { Page } from "../services/queries.js";
+import type { Standing as StoreStanding, StoredEvent, UserTally } from "../store/port.js";
+import { Event, type EventConnection } from "./types/event.js";
+import { Standing } from "./types/leaderboard.js";
+import { Score } from "./types/score.js";
+
+/** Mapping from service results to GraphQL objects, in one place. */
+
+export function toEvent(event: StoredEvent | LiveEvent): Event {
+  return Object.assign(new Event(), {
+    id: event.id,
+    userId: event.userId,
+    type: event.type,
+    occurredAt: new Date(event.occurredAt),
+    repo: event.repo,
+    category: event.category,
+    groups: [...event.groups],
+    payload: event.payload === null ? null : (JSON.parse(event.payload) as unknown),
+    points: event.points,
+  });
+}
+
+export function toEventConnection(page: Page<StoredEvent>): EventConnection {
+  const edges = page.items.map((event) => ({
+    cursor: encodeEventCursor({ occurredAtMs: event.occurredAt.getTime(), eventId: event.id }),
+    node: toEvent(event),
+  }));
+  return {
+    edges,
+    nodes: edges.map((edge) => edge.node),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+export function toScore(tally: UserTally, period: Period): Score {
+  const range = periodRange(period);
+  return Object.assign(new Score(), {
+    userId: tally.userId,
+    window: period.window,
+    from: range?.from ?? null,
+    to: range?.to ?? null,
+    score: tally.points,
+    events: tally.count,
+    breakdown: tally.byType.map((t) => ({ ...t })),
+  });
+}
+
+export function toStanding(standing: StoreStanding, period: Period, type: string | null, at: Date): Standing {
+  return Object.assign(new Standing(), {
+    rank: standing.rank,
+    userId: standing.userId,
+    value: standing.value,
+    window: period.window,
+    type,
+    at,
+  });
+}
+
+export function standingCursor(standing: StoreStanding): string {
+  return encodeRankCursor({ value: standing.value, userId: standing.userId });
+}

@@ -1,0 +1,41 @@
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { BatchTooLargeError } from "../../services/ingest.js";
+import type { Context } from "../context.js";
+import { batchTooLarge } from "../errors.js";
+import { EventInput } from "../types/event.js";
+import { RecordResult } from "../types/ingest.js";
+
+@Resolver()
+export class IngestResolver {
+  @Mutation(() => RecordResult, {
+    description: "Records one event. Re-sending an event with a stored id changes nothing (idempotent).",
+  })
+  async recordEvent(
+    @Arg("event", () => EventInput) event: EventInput,
+    @Ctx() ctx: Context,
+  ): Promise<RecordResult> {
+    return record(ctx, [event]);
+  }
+
+  @Mutation(() => RecordResult, {
+    description:
+      "Records a batch in one write. Valid items are stored even when others are rejected; " +
+      "`rejected` says which items failed and why.",
+  })
+  async recordEvents(
+    @Arg("events", () => [EventInput]) events: EventInput[],
+    @Ctx() ctx: Context,
+  ): Promise<RecordResult> {
+    return record(ctx, events);
+  }
+}
+
+async function record(ctx: Context, events: EventInput[]): Promise<RecordResult> {
+  try {
+    const result = await ctx.services.ingest.record(events);
+    return { accepted: result.accepted, duplicates: result.duplicates, rejected: [...result.rejected] };
+  } catch (error) {
+    if (error instanceof BatchTooLargeError) throw batchTooLarge(error.size, error.limit);
+    throw error;
+  }
+}

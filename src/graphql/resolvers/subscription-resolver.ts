@@ -1,0 +1,56 @@
+import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import type { LiveEvent } from "../../services/live.js";
+import { resolvePeriod } from "../../services/queries.js";
+import type { Standing as StoreStanding, UserTally } from "../../store/port.js";
+import { nonEmpty, pageSize, typeFilter } from "../arguments.js";
+import type { Context } from "../context.js";
+import { toEvent, toScore, toStanding } from "../convert.js";
+import { EventFilterArgs, LeaderboardArgs, UserWindowArgs } from "../types/args.js";
+import { Event } from "../types/event.js";
+import { Standing } from "../types/leaderboard.js";
+import { Score } from "../types/score.js";
+
+type Data<Args> = SubscribeResolverData<unknown, Args, Context>;
+
+@Resolver()
+export class SubscriptionResolver {
+  @Subscription(() => Score, {
+    description: "The user's new score after each recorded batch that changes it (from any API instance).",
+    subscribe: ({ args, context }: Data<UserWindowArgs>) =>
+      context.services.subscriptions.scores(nonEmpty(args.userId, "userId"), args.window, args.at ?? null),
+  })
+  scoreChanged(@Root() tally: UserTally, @Args(() => UserWindowArgs) args: UserWindowArgs): Score {
+    return toScore(tally, resolvePeriod(args.window, args.at));
+  }
+
+  @Subscription(() => [Standing], {
+    description:
+      "The new top `first` of a leaderboard whenever it changes (`after` is ignored). Bursts are coalesced: " +
+      "at most one push per EVENTSCORE_LEADERBOARD_INTERVAL_MS.",
+    subscribe: ({ args, context }: Data<LeaderboardArgs>) =>
+      context.services.subscriptions.leaderboard({
+        window: args.window,
+        type: args.type ?? null,
+        first: pageSize(args.first, context.services.maxPageSize),
+        at: args.at ?? null,
+      }),
+  })
+  leaderboardChanged(
+    @Root() standings: StoreStanding[],
+    @Args(() => LeaderboardArgs) args: LeaderboardArgs,
+  ): Standing[] {
+    const reference = args.at ?? new Date();
+    const period = resolvePeriod(args.window, reference);
+    return standings.map((standing) => toStanding(standing, period, args.type ?? null, reference));
+  }
+
+  @Subscription(() => Event, {
+    description:
+      "Each newly recorded event (duplicates are not repeated), optionally for one user and some types.",
+    subscribe: ({ args, context }: Data<EventFilterArgs>) =>
+      context.services.subscriptions.events({ userId: args.userId ?? null, types: typeFilter(args.types) }),
+  })
+  eventRecorded(@Root() event: LiveEvent, @Args(() => EventFilterArgs) _filter: EventFilterArgs): Event {
+    return toEvent(event);
+  }
+}

@@ -1,0 +1,40 @@
+import "reflect-metadata";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema, type PubSub } from "type-graphql";
+import { IngestResolver } from "./resolvers/ingest-resolver.js";
+import { QueryResolver } from "./resolvers/query-resolver.js";
+import { ReportResolver } from "./resolvers/report-resolver.js";
+import { StandingResolver } from "./resolvers/standing-resolver.js";
+import { SubscriptionResolver } from "./resolvers/subscription-resolver.js";
+import { UserResolver } from "./resolvers/user-resolver.js";
+
+/** The executable schema, built from the decorated classes (code first). */
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [
+      QueryResolver,
+      UserResolver,
+      StandingResolver,
+      ReportResolver,
+      IngestResolver,
+      SubscriptionResolver,
+    ],
+    validate: false,
+    pubSub: topicsNotUsed,
+    emitSchemaFile: false,
+  });
+}
+
+/**
+ * type-graphql insists on a pubSub for topic-based subscriptions. Every subscription here
+ * supplies its own `subscribe` function over the services' change feed instead, so topic
+ * routing is never reached; if a future resolver uses `topics`, this fails loudly.
+ */
+const topicsNotUsed: PubSub = {
+  publish: () => {
+    throw new Error("topic-based subscriptions are not used: publish through the services' ChangeFeed");
+  },
+  subscribe: () => {
+    throw new Error("topic-based subscriptions are not used: give @Subscription a `subscribe` function");
+  },
+};

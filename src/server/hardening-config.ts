@@ -1,0 +1,60 @@
+import { parseApiKeys, type ApiKey } from "./auth.js";
+import { ConfigError, type EnvReader } from "./env.js";
+import { LOG_LEVELS, type LogLevel } from "./logger.js";
+
+/** Production settings: who may call, how much one request may ask, how the server stops and logs. */
+export interface HardeningConfig {
+  /** NODE_ENV; production without API keys logs a loud warning at start. */
+  readonly environment: "development" | "production" | "test";
+  readonly apiKeys: readonly ApiKey[];
+  readonly queriesRequireKey: boolean;
+  /** Events per second per key (per address for anonymous callers); 0 turns the limit off. */
+  readonly ingestRateLimit: number;
+  /** Events a caller may send at once after being idle; at least the largest batch. */
+  readonly ingestBurst: number;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  readonly requestTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly introspection: boolean;
+  readonly graphiql: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export function hardeningConfig(read: EnvReader, maxBatchSize: number): HardeningConfig {
+  const ingestRateLimit = read.integer("EVENTSCORE_INGEST_RATE_LIMIT", 0, 0, 10_000_000);
+  const ingestBurst = read.integer(
+    "EVENTSCORE_INGEST_BURST",
+    Math.max(ingestRateLimit, maxBatchSize),
+    1,
+    100_000_000,
+  );
+  if (ingestRateLimit > 0 && ingestBurst < maxBatchSize) {
+    throw new ConfigError(
+      "EVENTSCORE_INGEST_BURST",
+      `${ingestBurst} is below EVENTSCORE_MAX_BATCH_SIZE (${maxBatchSize}): a full batch could never pass`,
+    );
+  }
+  return {
+    environment: read.oneOf("NODE_ENV", ["development", "production", "test"] as const, "production"),
+    apiKeys: apiKeys(read),
+    queriesRequireKey: read.boolean("EVENTSCORE_QUERIES_REQUIRE_KEY", false),
+    ingestRateLimit,
+    ingestBurst,
+    maxDepth: read.integer("EVENTSCORE_MAX_DEPTH", 12, 1, 1000),
+    maxCost: read.integer("EVENTSCORE_MAX_COST", 10_000, 1, 1_000_000_000),
+    requestTimeoutMs: read.integer("EVENTSCORE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
+    shutdownTimeoutMs: read.integer("EVENTSCORE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
+    introspection: read.boolean("EVENTSCORE_INTROSPECTION", true),
+    graphiql: read.boolean("EVENTSCORE_GRAPHIQL", true),
+    logLevel: read.oneOf("EVENTSCORE_LOG_LEVEL", LOG_LEVELS, "info"),
+  };
+}
+
+function apiKeys(read: EnvReader): ApiKey[] {
+  try {
+    return parseApiKeys(read.list("EVENTSCORE_API_KEYS", []));
+  } catch (error) {
+    throw new ConfigError("EVENTSCORE_API_KEYS", (error as Error).message);
+  }
+}

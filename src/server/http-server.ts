@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { OperationTypeNode } from "graphql";
+import { startApollo } from "./apollo.js";
+import type { App } from "./app.js";
+import { Authenticator, authorize, credentialFrom, type AccessPolicy } from "./auth.js";
+import { enforceDeadlines } from "./deadline.js";
+import { openExchange, type Exchange } from "./exchange.js";
+import { graphqlOverHttp } from "./graphql-http.js";
+import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson, type Route } from "./http-responses.js";
+import { InFlight } from "./in-flight.js";
+import { METRICS_PATH } from "./metrics.js";
+import { OperationGate } from "./operation-gate.js";
+import { TokenBuckets } from "./rate-limit.js";
+import { RequestError, shuttingDown } from "./request-errors.js";
+import { serveGraphQLOverWebSocket } from "./websocket.js";
+
+// Routes import these from here.
+export { GRAPHQL_PATH, LIVENESS_PATH, sendJson, sendText, type Route } from "./http-responses.js";
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  /** Tried in order before GraphQL; e.g. GraphiQL, health, metrics, webhooks. */
+  readonly routes: readonly Route[];
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly httpServer: Server;
+  /** True from the moment `close` is called: readiness fails and new work is refused. */
+  readonly draining: boolean;
+  /**
+   * Graceful stop: stops accepting connections and work, lets in-flight requests and
+   * WebSocket operations finish (up to EVENTSCORE_SHUTDOWN_TIMEOUT_MS), then closes
+   * subscriptions with 1001 Going Away and every remaining connection.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * One port, one path: GraphQL over HTTP (Apollo, driven from plain node:http) and GraphQL over
+ * WebSocket (graphql-ws) both at /graphql, both behind the same operation gate (keys, depth,
+ * cost, ingest rate) and request deadline; other routes in front of them.
+ */
+export async function startServer(app: App, options: ServerOptions): Promise<RunningServer> {
+  const { hardening } = app.config;
+  const { metrics, logger } = app;
+  const authenticator = new Authenticator(hardening.apiKeys);
+  warnIfOpen(app, authenticator);
+  const access: AccessPolicy = {
+    keysConfigured: authenticator.enabled,
+    queriesRequireKey: hardening.queriesRequireKey,
+  };
+  const gate = new OperationGate(
+    app.schema,
+    access,
+    { maxDepth: hardening.maxDepth, maxCost: hardening.maxCost },
+    hardening.ingestRateLimit > 0 ? new TokenBuckets(hardening.ingestRateLimit, hardening.ingestBurst) : null,
+  );
+  const inFlight = new InFlight();
+  enforceDeadlines(app.schema);
+  const httpServer = createServer();
+  const websocket = serveGraphQLOverWebSocket({ httpServer, app, gate, authenticator, metrics, inFlight });
+  const apollo = await startApollo(app, gate, metrics);
+  const serveGraphQL = graphqlOverHttp({ app, apollo, authenticator, inFlight });
+  let draining = false;
+
+  httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const exchange = openExchange(request, response, { logger, metrics, inFlight });
+    void handle(exchange).catch((error: unknown) => {
+      exchange.log.error("request failed", { error: String(error) });
+      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: "Internal server error" }] });
+      else response.destroy();
+    });
+  });
+
+  async function handle(exchange: Exchange): Promise<void> {
+    const { request, response, url } = exchange;
+    if (url === null) {
+      request.resume();
+      refuse(response, new RequestError("the request target is not a valid URL path", "BAD_REQUEST", 400));
+      return;
+    }
+    if (draining && url.pathname !== LIVENESS_PATH) {
+      request.resume();
+      refuse(response, shuttingDown());
+      return;
+    }
+    if (url.pathname !== GRAPHQL_PATH && !isPublic(url.pathname)) {
+      // Routes besides GraphQL (e.g. reports.csv) are reads: the same key rules as queries.
+      exchange.caller = authenticator.identify(credentialFrom((name) => request.headers[name]));
+      const refused = authorize(OperationTypeNode.QUERY, exchange.caller, access);
+      if (refused) {
+        request.resume();
+        refuse(response, refused);
+        return;
+      }
+    }
+    for (const route of options.routes) {
+      if (await route(request, response, url)) return;
+    }
+    if (url.pathname !== GRAPHQL_PATH) {
+      request.resume();
+      refuse(response, new RequestError(`no route for ${url.pathname}`, "NOT_FOUND", 404));
+      return;
+    }
+    await serveGraphQL(exchange, url);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
+    port,
+    httpServer,
+    get draining() {
+      return draining;
+    },
+    close: () => {
+      closing ??= (async () => {
+        draining = true;
+        websocket.refuseNew();
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        if (!(await inFlight.drained(hardening.shutdownTimeoutMs))) {
+          logger.warn("shutdown: work still in flight after the timeout", {
+            inFlight: inFlight.size,
+            timeoutMs: hardening.shutdownTimeoutMs,
+          });
+        }
+        await websocket.dispose();
+        await apollo.stop();
+        httpServer.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+function warnIfOpen(app: App, authenticator: Authenticator): void {
+  if (authenticator.enabled || app.config.hardening.environment !== "production") return;
+  app.logger.warn(
+    "NO API KEYS CONFIGURED: anyone who can reach this server can record events. " +
+      "Set EVENTSCORE_API_KEYS before exposing it.",
+    { alert: "open-mutations" },
+  );
+}
+
+/**
+ * Paths anyone may call whatever the key settings: probes, metrics, GraphiQL's static assets,
+ * and GitHub webhooks (authenticated by their signature).
+ */
+const PUBLIC_PATHS = [LIVENESS_PATH, "/health/ready", METRICS_PATH, "/webhooks/github"];
+const PUBLIC_PREFIXES = ["/graphiql/assets/"];
+
+function isPublic(pathname: string): boolean {
+  return PUBLIC_PATHS.includes(pathname) || PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix));
+}

@@ -1,0 +1,105 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { IngestResult } from "../services/ingest.js";
+import { sendText, type Route } from "./http-responses.js";
+
+export const METRICS_PATH = "/metrics";
+
+/**
+ * The Prometheus metrics of one instance. Each instance has its own registry (tests run several
+ * servers in one process; a shared default registry would mix their counts).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: "eventscore_http_requests_total",
+    help: "HTTP requests answered, by route, method and status",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: "eventscore_http_request_duration_seconds",
+    help: "Time from request to the end of the response, by route",
+    labelNames: ["route", "method"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly graphqlErrors = new Counter({
+    name: "eventscore_graphql_errors_total",
+    help: "GraphQL errors sent to clients, by extensions.code and transport",
+    labelNames: ["code", "transport"] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestedEvents = new Counter({
+    name: "eventscore_ingested_events_total",
+    help: "Events received for recording, by outcome (accepted, duplicate, rejected, failed: the write failed)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: "eventscore_ingest_batch_size",
+    help: "Events per recording request (GraphQL mutation, webhook delivery, import batch)",
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+    registers: [this.registry],
+  });
+
+  readonly storeLatency = new Histogram({
+    name: "eventscore_store_operation_duration_seconds",
+    help: "Store port calls, by operation and outcome (ok, error)",
+    labelNames: ["operation", "outcome"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly subscriptionsOpen = new Gauge({
+    name: "eventscore_subscriptions_open",
+    help: "GraphQL subscriptions currently open over WebSocket",
+    registers: [this.registry],
+  });
+
+  readonly websocketsOpen = new Gauge({
+    name: "eventscore_websocket_connections_open",
+    help: "graphql-ws connections currently open",
+    registers: [this.registry],
+  });
+
+  readonly requestsInFlight = new Gauge({
+    name: "eventscore_http_requests_in_flight",
+    help: "HTTP requests being handled now",
+    registers: [this.registry],
+  });
+
+  constructor(options: { readonly processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: "eventscore_" });
+  }
+
+  recordIngest(requested: number, result: IngestResult): void {
+    this.batchSize.observe(requested);
+    this.ingestedEvents.inc({ outcome: "accepted" }, result.accepted);
+    this.ingestedEvents.inc({ outcome: "duplicate" }, result.duplicates);
+    this.ingestedEvents.inc({ outcome: "rejected" }, result.rejected.length);
+  }
+}
+
+/** `GET /metrics` in the Prometheus text format. Counts only, no secrets: safe to scrape unauthenticated. */
+export function metricsRoute(metrics: Metrics): Route {
+  return async (request, response, url) => {
+    if (url.pathname !== METRICS_PATH || request.method !== "GET") return false;
+    sendText(response, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+    return true;
+  };
+}
+
+/** Route labels stay few: known paths by name, anything else that was found by its first segment. */
+export function routeLabel(pathname: string, status: number): string {
+  if (status === 404) return "unmatched";
+  const known = ["/graphql", "/health/live", "/health/ready", METRICS_PATH];
+  if (known.includes(pathname)) return pathname;
+  const first = /^\/[a-z0-9_-]{1,32}/i.exec(pathname)?.[0];
+  return first ?? "other";
+}

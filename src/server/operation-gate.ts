@@ -1,0 +1,41 @@
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import { authorize, type AccessPolicy, type Caller } from "./auth.js";
+import { checkComplexity, measureOperation, type ComplexityLimits } from "./limits.js";
+import { eventsRequested, type TokenBuckets } from "./rate-limit.js";
+import { rateLimited, type RequestError } from "./request-errors.js";
+
+export interface OperationRequest {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly caller: Caller;
+  /** Who the ingest rate limit counts against: the key name, or the address of an anonymous client. */
+  readonly rateKey: string;
+}
+
+/**
+ * The checks every operation passes before it runs, over HTTP and WebSocket alike, cheapest
+ * first: who may run it, how big it is, and (last, so a refused request takes no tokens) the
+ * ingest rate.
+ */
+export class OperationGate {
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly access: AccessPolicy,
+    private readonly limits: ComplexityLimits,
+    private readonly ingest: TokenBuckets | null,
+  ) {}
+
+  check(request: OperationRequest): RequestError | null {
+    const refused = authorize(request.operation.operation, request.caller, this.access);
+    if (refused) return refused;
+    const shape = measureOperation(this.schema, request.document, request.operation, request.variables);
+    const tooComplex = checkComplexity(shape, this.limits);
+    if (tooComplex) return tooComplex;
+    if (this.ingest === null) return null;
+    const events = eventsRequested(request.document, request.operation, request.variables);
+    if (events === 0) return null;
+    const taken = this.ingest.take(request.rateKey, events);
+    return taken.ok ? null : rateLimited(taken.retryAfterSeconds, this.ingest.ratePerSecond);
+  }
+}

@@ -1,0 +1,23 @@
+import { createContext, type Context, type Services } from "../graphql/context.js";
+import type { Caller } from "./auth.js";
+import type { Deadline } from "./deadline.js";
+
+/** What resolvers get (services, loaders) plus what the server's checks need about the caller. */
+export interface RequestContext extends Context {
+  readonly caller: Caller;
+  /** The ingest rate limit's bucket: the key name, or the client address without a key. */
+  readonly rateKey: string;
+  readonly requestId: string;
+  readonly deadline: Deadline;
+}
+
+export function createRequestContext(
+  services: Services,
+  caller: Caller,
+  remoteAddress: string | undefined,
+  requestId: string,
+  deadline: Deadline,
+): RequestContext {
+  const rateKey = caller.kind === "key" ? `key:${caller.name}` : `address:${remoteAddress ?? "unknown"}`;
+  return { ...createContext(services), caller, rateKey, requestId, deadline };
+}

@@ -1,0 +1,106 @@
+import type { types as DriverTypes } from "cassandra-driver";
+import { dayOf } from "../../domain/time.js";
+import type { HistoryQuery, StoredEvent } from "../port.js";
+import { toNumber, toText, toTextOrNull, type StoreContext } from "./context.js";
+
+type Row = DriverTypes.Row;
+
+/** Day partitions read at once. Small: most pages are filled by the newest day or two. */
+const DAYS_AT_ONCE = 4;
+/** Rows fetched per page when a type filter may discard rows. */
+const FILTERED_FETCH = 500;
+
+/**
+ * A user's events in [from, to), newest first, resuming strictly after `after`.
+ *
+ * `days_by_user` lists the days that hold events, so a range of years costs one read plus the
+ * partitions that have data, not one read per empty day. Those day partitions are read newest
+ * first, DAYS_AT_ONCE at a time, each for at most the rows still missing; the walk stops as soon
+ * as the page is full. Every partition query carries the same tuple bounds: from the range start
+ * up to the cursor (or the range end), which also makes the cursor work across partitions.
+ * The type filter is applied in memory: rows are narrow and ALLOW FILTERING would scan anyway.
+ */
+export async function readHistory(ctx: StoreContext, query: HistoryQuery): Promise<StoredEvent[]> {
+  if (query.limit <= 0 || (query.types !== null && query.types.length === 0)) return [];
+  const lower: [Date, string] = [query.from, ""];
+  const upper: [Date, string] =
+    query.after !== null && query.after.occurredAtMs < query.to.getTime()
+      ? [new Date(query.after.occurredAtMs), query.after.eventId]
+      : [query.to, ""];
+  // The newest millisecond that can still qualify: with an empty id the bound is exclusive.
+  const newestMs = upper[1] === "" ? upper[0].getTime() - 1 : upper[0].getTime();
+  if (newestMs < query.from.getTime()) return [];
+  const days = await daysWithEvents(ctx, query.userId, dayOf(query.from), dayOf(new Date(newestMs)));
+  const types = query.types === null ? null : new Set(query.types);
+  const events: StoredEvent[] = [];
+  for (let i = 0; i < days.length && events.length < query.limit; i += DAYS_AT_ONCE) {
+    const missing = query.limit - events.length;
+    const group = days.slice(i, i + DAYS_AT_ONCE);
+    const pages = await Promise.all(
+      group.map((day) => readDay(ctx, [query.userId, day, ...lower, ...upper], types, missing)),
+    );
+    for (const page of pages) events.push(...page);
+  }
+  return events.slice(0, query.limit);
+}
+
+async function daysWithEvents(
+  ctx: StoreContext,
+  userId: string,
+  fromDay: string,
+  toDay: string,
+): Promise<string[]> {
+  const days: string[] = [];
+  const result = await ctx.client.execute(ctx.cql.historyDays, [userId, fromDay, toDay], {
+    prepare: true,
+    isIdempotent: true,
+    fetchSize: 5000,
+  });
+  // Iterating a ResultSet asynchronously fetches the following pages as needed.
+  for await (const row of result) days.push(toText(row["day"]));
+  return days;
+}
+
+/** Up to `wanted` matching rows of one day partition, paging only when the type filter skips rows. */
+async function readDay(
+  ctx: StoreContext,
+  params: unknown[],
+  types: ReadonlySet<string> | null,
+  wanted: number,
+): Promise<StoredEvent[]> {
+  const found: StoredEvent[] = [];
+  let pageState: string | undefined;
+  do {
+    const fetchSize = types === null ? wanted : Math.max(wanted, FILTERED_FETCH);
+    const result = await ctx.client.execute(ctx.cql.historyPage, params, {
+      prepare: true,
+      fetchSize,
+      autoPage: false,
+      ...(pageState !== undefined ? { pageState } : {}),
+    });
+    for (const row of result.rows) {
+      if (types !== null && !types.has(toText(row["type"]))) continue;
+      found.push(toStoredEvent(row));
+      if (found.length >= wanted) return found;
+    }
+    pageState = result.pageState ?? undefined;
+  } while (pageState !== undefined);
+  return found;
+}
+
+export function toStoredEvent(row: Row): StoredEvent {
+  const groups: unknown = row["groups"];
+  return {
+    id: toText(row["event_id"]),
+    userId: toText(row["user_id"]),
+    type: toText(row["type"]),
+    occurredAt: row["occurred_at"] as Date,
+    repo: toTextOrNull(row["repo"]),
+    category: toTextOrNull(row["category"]),
+    groups: Array.isArray(groups) ? groups.map(toText) : [],
+    payload: toTextOrNull(row["payload"]),
+    points: toNumber(row["points"]),
+    ranked: row["ranked"] === true,
+    fingerprint: toText(row["fingerprint"]),
+  };
+}

@@ -1,0 +1,10 @@
+export { CassandraStore, createCassandraStore, type CassandraStoreSettings } from "./cassandra-store.js";
+export { loadMigrations, runMigrations, waitForSchemaAgreement, type CqlMigration } from "./migrations.js";
+export {
+  createClient,
+  DEFAULT_KEYSPACE,
+  DEV_REPLICATION,
+  type CassandraStoreOptions,
+  type ConsistencyName,
+  type Replication,
+} from "./options.js";

@@ -1,0 +1,137 @@
+/**
+ * The store port: everything the services need from persistence, and nothing more.
+ *
+ * Two adapters implement it side by side: `sqlite/` (embedded, zero setup) and `cassandra/`
+ * (production). Both pass the one contract suite in test/contract/. The shape follows what
+ * Cassandra can answer with single-partition reads: an event log partitioned by (user, day),
+ * aggregates kept per time bucket at write time, and leaderboards kept sorted at write time.
+ */
+import type { EventPosition, RankPosition } from "../domain/cursor.js";
+import type { ScoredEvent } from "../domain/event.js";
+import type { Period } from "../domain/time.js";
+
+/** A recorded event as read back. `ranked` is false for events left out of leaderboards (bots). */
+export interface StoredEvent extends ScoredEvent {
+  readonly ranked: boolean;
+}
+
+/** What happened to one event of an append, in input order. */
+export type AppendOutcome =
+  /** Newly stored and counted. */
+  | "inserted"
+  /** Already stored with the same content: nothing changed. */
+  | "duplicate"
+  /** Already stored with different content: the first write wins, nothing changed. */
+  | "conflict";
+
+export interface HistoryQuery {
+  readonly userId: string;
+  /** Inclusive. */
+  readonly from: Date;
+  /** Exclusive. */
+  readonly to: Date;
+  /** Only these types; null for all. */
+  readonly types: readonly string[] | null;
+  readonly limit: number;
+  /** Resume strictly after this position (newest-first order). */
+  readonly after: EventPosition | null;
+}
+
+export interface TypeTally {
+  readonly type: string;
+  readonly count: number;
+  readonly points: number;
+}
+
+/** A user's totals in one period. Users without events in the period have zeros and no types. */
+export interface UserTally {
+  readonly userId: string;
+  readonly count: number;
+  readonly points: number;
+  /** Sorted by type name. */
+  readonly byType: readonly TypeTally[];
+}
+
+export interface LeaderboardQuery {
+  readonly period: Period;
+  /** Rank by the count of this type; null ranks by points. */
+  readonly type: string | null;
+  readonly limit: number;
+  /** Resume strictly after this position. */
+  readonly after: RankPosition | null;
+}
+
+/**
+ * One row of a leaderboard. Order: value descending, then userId ascending (code-unit order).
+ * Rank is competition ranking: 1 + the number of users with a strictly greater value, so tied
+ * users share a rank and the next rank skips (1, 2, 2, 4).
+ */
+export interface Standing {
+  readonly userId: string;
+  readonly value: number;
+  readonly rank: number;
+}
+
+/**
+ * Report cells of one day: per (type, category, group, user), events and points. A cell's
+ * `scope` says how groups are counted: "all" cells count each event once with group null;
+ * "group" cells count an event once in each of its groups (group null when it has none).
+ * Reports sum cells, so they are exact and can count distinct users.
+ */
+export type ReportScope = "all" | "group";
+
+export interface ReportCell {
+  readonly day: string;
+  readonly type: string;
+  readonly category: string | null;
+  readonly group: string | null;
+  readonly userId: string;
+  readonly events: number;
+  readonly points: number;
+}
+
+/** Reads of the report aggregates, kept at write time by append() like every other aggregate. */
+export interface ReportSource {
+  /** All cells of one UTC day (YYYY-MM-DD) in the given scope, in no particular order. */
+  reportCells(day: string, scope: ReportScope): Promise<ReportCell[]>;
+}
+
+/** Every adapter also serves the report cells its append() keeps (see ReportSource). */
+export interface EventStore extends ReportSource {
+  /** "sqlite" or "cassandra": for logs, health and metrics. */
+  readonly kind: string;
+
+  /** Applies pending schema migrations. Safe to call on every start and from several processes. */
+  migrate(): Promise<void>;
+
+  /** Throws when the store cannot serve requests. */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+
+  /**
+   * Stores events and updates every aggregate, idempotently by event id. When the returned
+   * promise resolves, every "inserted" event is durable. Events of one call may belong to many
+   * users and days; an id repeated inside one call is stored once (later copies are duplicates
+   * or conflicts of the first).
+   */
+  append(events: readonly (ScoredEvent & { readonly ranked: boolean })[]): Promise<AppendOutcome[]>;
+
+  /** A user's events in [from, to), newest first (occurredAt desc, id desc). */
+  history(query: HistoryQuery): Promise<StoredEvent[]>;
+
+  /** Totals for each user in the period, in the order of `userIds`. */
+  tallies(userIds: readonly string[], period: Period): Promise<UserTally[]>;
+
+  /** Top users of a period by points, or by the count of one type. Unranked events do not count. */
+  leaderboard(query: LeaderboardQuery): Promise<Standing[]>;
+
+  /** A user's place on a leaderboard; null when the user has no ranked event in the period. */
+  standing(userId: string, period: Period, type: string | null): Promise<Standing | null>;
+
+  /**
+   * Repair path: recomputes every aggregate and leaderboard from the event log, using the
+   * points stored with each event. Returns the number of events read.
+   */
+  rebuildAggregates(): Promise<number>;
+}

@@ -1,0 +1,47 @@
+import type { RankPosition } from "../domain/cursor.js";
+import type { Standing } from "./port.js";
+
+export interface RankedValue {
+  readonly userId: string;
+  readonly value: number;
+}
+
+export interface RankCounter {
+  /** Users in the leaderboard with a value strictly greater than `value`. */
+  countAbove(value: number): Promise<number>;
+  /** Users in the leaderboard with exactly `value`. */
+  countEqual(value: number): Promise<number>;
+}
+
+/**
+ * Gives competition ranks (1, 2, 2, 4) to one page of a leaderboard that is already in order.
+ *
+ * One count query fixes the rank of the first row; later ranks follow from the page itself.
+ * Only when the page resumes inside a group of tied users (the cursor's value equals the first
+ * row's) is the size of that group asked for, since part of it lies on earlier pages.
+ */
+export async function rankPage(
+  rows: readonly RankedValue[],
+  after: RankPosition | null,
+  counter: RankCounter,
+): Promise<Standing[]> {
+  const first = rows[0];
+  if (first === undefined) return [];
+  const standings: Standing[] = [];
+  let groupValue = first.value;
+  let groupRank = 1 + (await counter.countAbove(first.value));
+  let groupSize = 0;
+  let groupStartedEarlier = after !== null && after.value === first.value;
+  for (const row of rows) {
+    if (row.value !== groupValue) {
+      const size = groupStartedEarlier ? await counter.countEqual(groupValue) : groupSize;
+      groupRank += size;
+      groupValue = row.value;
+      groupSize = 0;
+      groupStartedEarlier = false;
+    }
+    groupSize += 1;
+    standings.push({ userId: row.userId, value: row.value, rank: groupRank });
+  }
+  return standings;
+}

@@ -1,0 +1,278 @@
+import Database from "better-sqlite3";
+import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
+import { dayOf, type Period } from "../../domain/time.js";
+import { aggregateDeltas, POINTS_METRIC } from "../aggregates.js";
+import { rankPage } from "../ranking.js";
+import type {
+  AppendOutcome,
+  EventStore,
+  HistoryQuery,
+  LeaderboardQuery,
+  ReportCell,
+  ReportScope,
+  ReportSource,
+  Standing,
+  StoredEvent,
+  UserTally,
+} from "../port.js";
+import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SqliteStatements } from "./statements.js";
+
+export interface SqliteStoreOptions {
+  /** File path, or ":memory:". */
+  readonly path: string;
+  /**
+   * FULL fsyncs every commit, so acknowledged events survive power loss; NORMAL survives a
+   * process crash (kill -9) but may lose the last commits on power loss. Group commit keeps
+   * FULL affordable.
+   */
+  readonly synchronous?: "FULL" | "NORMAL";
+}
+
+interface EventRow {
+  user_id: string;
+  day: string;
+  occurred_at: number;
+  event_id: string;
+  type: string;
+  repo: string | null;
+  category: string | null;
+  groups_json: string;
+  payload: string | null;
+  points: number;
+  ranked: number;
+  fingerprint: string;
+}
+
+type Appendable = Parameters<EventStore["append"]>[0][number];
+
+/**
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
+ * method runs to completion on the event loop; a whole append is one transaction.
+ */
+export class SqliteStore implements EventStore, ReportSource {
+  readonly kind = "sqlite";
+  private readonly db: SqliteDatabase;
+  private statements: SqliteStatements | null = null;
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("foreign_keys = OFF");
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    );
+    const applied = new Set(
+      this.db
+        .prepare<[], { version: number }>("SELECT version FROM schema_migrations")
+        .all()
+        .map((row) => row.version),
+    );
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.db
+        .transaction(() => {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+            .run(migration.version, migration.name, new Date().toISOString());
+        })
+        .immediate();
+    }
+    this.statements = new SqliteStatements(this.db);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async append(events: readonly Appendable[]): Promise<AppendOutcome[]> {
+    const s = this.ready();
+    const run = this.db.transaction((): AppendOutcome[] => {
+      const outcomes: AppendOutcome[] = [];
+      const inserted: Appendable[] = [];
+      for (const event of events) {
+        const known = s.findFingerprint.get(event.id);
+        if (known) {
+          outcomes.push(known.fingerprint === event.fingerprint ? "duplicate" : "conflict");
+          continue;
+        }
+        s.insertEventId.run(event.id, event.fingerprint);
+        s.insertEvent.run(
+          event.userId,
+          dayOf(event.occurredAt),
+          event.occurredAt.getTime(),
+          event.id,
+          event.type,
+          event.repo,
+          event.category,
+          JSON.stringify(event.groups),
+          event.payload,
+          event.points,
+          event.ranked ? 1 : 0,
+          event.fingerprint,
+        );
+        inserted.push(event);
+        outcomes.push("inserted");
+      }
+      applyDeltas(s, inserted);
+      return outcomes;
+    });
+    return run.immediate();
+  }
+
+  async history(query: HistoryQuery): Promise<StoredEvent[]> {
+    const s = this.ready();
+    const types = query.types === null ? null : JSON.stringify(query.types);
+    const rows = s.history.all({
+      userId: query.userId,
+      fromDay: dayOf(query.from),
+      toDay: dayOf(query.to),
+      fromMs: query.from.getTime(),
+      toMs: query.to.getTime(),
+      types,
+      afterMs: query.after?.occurredAtMs ?? null,
+      afterId: query.after?.eventId ?? null,
+      limit: query.limit,
+    });
+    return rows.map(toStoredEvent);
+  }
+
+  async tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
+    const s = this.ready();
+    const rows = s.tallies.all({
+      users: JSON.stringify(userIds),
+      window: period.window,
+      bucket: period.bucket,
+    });
+    const byUser = new Map<
+      string,
+      UserTally & { byType: { type: string; count: number; points: number }[] }
+    >();
+    for (const row of rows) {
+      let tally = byUser.get(row.user_id);
+      if (!tally) {
+        tally = { userId: row.user_id, count: 0, points: 0, byType: [] };
+        byUser.set(row.user_id, tally);
+      }
+      tally.byType.push({ type: row.type, count: row.events, points: row.points });
+      (tally as { count: number }).count += row.events;
+      (tally as { points: number }).points += row.points;
+    }
+    return userIds.map((userId) => byUser.get(userId) ?? { userId, count: 0, points: 0, byType: [] });
+  }
+
+  async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
+    const s = this.ready();
+    const key = leaderboardKey(query.period, query.type);
+    const rows = s.leaderboardPage.all({
+      ...key,
+      afterValue: query.after?.value ?? null,
+      afterUser: query.after?.userId ?? null,
+      limit: query.limit,
+    });
+    return rankPage(
+      rows.map((row) => ({ userId: row.user_id, value: row.value })),
+      query.after,
+      {
+        countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
+        countEqual: async (value) => s.countEqual.get({ ...key, value })?.n ?? 0,
+      },
+    );
+  }
+
+  async standing(userId: string, period: Period, type: string | null): Promise<Standing | null> {
+    const s = this.ready();
+    const key = leaderboardKey(period, type);
+    const row = s.leaderboardValue.get({ ...key, userId });
+    if (!row) return null;
+    const above = s.countAbove.get({ ...key, value: row.value })?.n ?? 0;
+    return { userId, value: row.value, rank: above + 1 };
+  }
+
+  async reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
+    return this.ready()
+      .reportCells.all(day, scope)
+      .map((row) => ({
+        day: row.day,
+        type: row.type,
+        category: row.category === "" ? null : row.category,
+        group: row.group_name === "" ? null : row.group_name,
+        userId: row.user_id,
+        events: row.events,
+        points: row.points,
+      }));
+  }
+
+  async rebuildAggregates(): Promise<number> {
+    const s = this.ready();
+    const rebuild = this.db.transaction((): number => {
+      s.clearTypeCounts.run();
+      s.clearLeaderboard.run();
+      s.clearReportCells.run();
+      let read = 0;
+      let chunk: Appendable[] = [];
+      for (const row of s.allEvents.iterate()) {
+        chunk.push(toStoredEvent(row));
+        read += 1;
+        if (chunk.length === 5000) {
+          applyDeltas(s, chunk);
+          chunk = [];
+        }
+      }
+      applyDeltas(s, chunk);
+      return read;
+    });
+    return rebuild.immediate();
+  }
+
+  private ready(): SqliteStatements {
+    if (!this.statements) throw new Error("SqliteStore: call migrate() before use");
+    return this.statements;
+  }
+}
+
+function applyDeltas(s: SqliteStatements, events: readonly Appendable[]): void {
+  if (events.length === 0) return;
+  const deltas = aggregateDeltas(events);
+  for (const d of deltas.typeCounts)
+    s.bumpTypeCount.run(d.userId, d.window, d.bucket, d.type, d.events, d.points);
+  for (const d of deltas.leaderboard) s.bumpLeaderboard.run(d.window, d.bucket, d.metric, d.userId, d.value);
+  for (const d of deltas.reportCells) {
+    s.bumpReportCell.run(d.day, d.scope, d.type, d.category, d.group, d.userId, d.events, d.points);
+  }
+}
+
+function leaderboardKey(
+  period: Period,
+  type: string | null,
+): { window: string; bucket: string; metric: string } {
+  return { window: period.window, bucket: period.bucket, metric: type ?? POINTS_METRIC };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.event_id,
+    userId: row.user_id,
+    type: row.type,
+    occurredAt: new Date(row.occurred_at),
+    repo: row.repo,
+    category: row.category,
+    groups: JSON.parse(row.groups_json) as string[],
+    payload: row.payload,
+    points: row.points,
+    ranked: row.ranked === 1,
+    fingerprint: row.fingerprint,
+  };
+}
+
+export type { EventRow, Statement };

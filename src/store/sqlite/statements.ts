@@ -1,0 +1,109 @@
+import type { Database, Statement } from "better-sqlite3";
+import type { EventRow } from "./sqlite-store.js";
+
+interface TallyRow {
+  user_id: string;
+  type: string;
+  events: number;
+  points: number;
+}
+
+export interface ReportCellRow {
+  day: string;
+  type: string;
+  category: string;
+  group_name: string;
+  user_id: string;
+  events: number;
+  points: number;
+}
+
+interface Key {
+  window: string;
+  bucket: string;
+  metric: string;
+}
+
+/** Every statement the SQLite store runs, prepared once after migrations. */
+export class SqliteStatements {
+  readonly findFingerprint: Statement<[string], { fingerprint: string }>;
+  readonly insertEventId: Statement<[string, string]>;
+  readonly insertEvent: Statement<unknown[]>;
+  readonly bumpTypeCount: Statement<[string, string, string, string, number, number]>;
+  readonly bumpLeaderboard: Statement<[string, string, string, string, number]>;
+  readonly history: Statement<[Record<string, unknown>], EventRow>;
+  readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
+  readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
+  readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
+  readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
+  readonly countEqual: Statement<[Key & { value: number }], { n: number }>;
+  readonly allEvents: Statement<[], EventRow>;
+  readonly bumpReportCell: Statement<[string, string, string, string, string, string, number, number]>;
+  readonly reportCells: Statement<[string, string], ReportCellRow>;
+  readonly clearReportCells: Statement<[]>;
+  readonly clearTypeCounts: Statement<[]>;
+  readonly clearLeaderboard: Statement<[]>;
+
+  constructor(db: Database) {
+    this.findFingerprint = db.prepare("SELECT fingerprint FROM event_ids WHERE event_id = ?");
+    this.insertEventId = db.prepare("INSERT INTO event_ids (event_id, fingerprint) VALUES (?, ?)");
+    this.insertEvent = db.prepare(
+      `INSERT INTO events_by_user_day
+         (user_id, day, occurred_at, event_id, type, repo, category, groups_json, payload, points, ranked, fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.bumpTypeCount = db.prepare(
+      `INSERT INTO type_counts_by_user (user_id, time_window, bucket, type, events, points) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, time_window, bucket, type)
+       DO UPDATE SET events = events + excluded.events, points = points + excluded.points`,
+    );
+    this.bumpLeaderboard = db.prepare(
+      `INSERT INTO leaderboard (time_window, bucket, metric, user_id, value) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (time_window, bucket, metric, user_id) DO UPDATE SET value = value + excluded.value`,
+    );
+    this.history = db.prepare(
+      `SELECT * FROM events_by_user_day
+       WHERE user_id = @userId AND day BETWEEN @fromDay AND @toDay
+         AND occurred_at >= @fromMs AND occurred_at < @toMs
+         AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+         AND (@afterMs IS NULL OR occurred_at < @afterMs OR (occurred_at = @afterMs AND event_id < @afterId))
+       ORDER BY occurred_at DESC, event_id DESC
+       LIMIT @limit`,
+    );
+    this.tallies = db.prepare(
+      `SELECT user_id, type, events, points FROM type_counts_by_user
+       WHERE user_id IN (SELECT value FROM json_each(@users)) AND time_window = @window AND bucket = @bucket
+       ORDER BY user_id, type`,
+    );
+    const sameBoard = "time_window = @window AND bucket = @bucket AND metric = @metric";
+    this.leaderboardPage = db.prepare(
+      `SELECT user_id, value FROM leaderboard
+       WHERE ${sameBoard}
+         AND (@afterValue IS NULL OR value < @afterValue OR (value = @afterValue AND user_id > @afterUser))
+       ORDER BY value DESC, user_id ASC
+       LIMIT @limit`,
+    );
+    this.leaderboardValue = db.prepare(
+      `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
+    );
+    this.countAbove = db.prepare(
+      `SELECT count(*) AS n FROM leaderboard WHERE ${sameBoard} AND value > @value`,
+    );
+    this.countEqual = db.prepare(
+      `SELECT count(*) AS n FROM leaderboard WHERE ${sameBoard} AND value = @value`,
+    );
+    this.allEvents = db.prepare("SELECT * FROM events_by_user_day");
+    this.bumpReportCell = db.prepare(
+      `INSERT INTO report_cells (day, scope, type, category, group_name, user_id, events, points)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (day, scope, type, category, group_name, user_id)
+       DO UPDATE SET events = events + excluded.events, points = points + excluded.points`,
+    );
+    this.reportCells = db.prepare(
+      "SELECT day, type, category, group_name, user_id, events, points FROM report_cells WHERE day = ? AND scope = ?",
+    );
+    this.clearReportCells = db.prepare("DELETE FROM report_cells");
+    this.clearTypeCounts = db.prepare("DELETE FROM type_counts_by_user");
+    this.clearLeaderboard = db.prepare("DELETE FROM leaderboard");
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * The store contract: every EventStore adapter must pass this suite unchanged.
+ * Each test gets a fresh, empty, migrated store from the factory.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
+import { periodOf, type Window } from "../../src/domain/time.js";
+import type { EventStore, StoredEvent } from "../../src/store/port.js";
+
+export interface StoreHandle {
+  readonly store: EventStore;
+  /** Closes the store and removes what it created. */
+  dispose(): Promise<void>;
+}
+
+export type StoreFactory = () => Promise<StoreHandle>;
+
+type Appendable = Parameters<EventStore["append"]>[0][number];
+
+export function event(
+  id: string,
+  userId: string,
+  type: string,
+  occurredAt: string,
+  extra: Partial<Omit<ActivityEvent, "occurredAt">> & { points?: number; ranked?: boolean } = {},
+): Appendable {
+  const base: ActivityEvent = {
+    id,
+    userId,
+    type,
+    occurredAt: new Date(occurredAt),
+    repo: extra.repo ?? null,
+    category: extra.category ?? null,
+    groups: extra.groups ?? [],
+    payload: extra.payload ?? null,
+  };
+  return {
+    ...base,
+    points: extra.points ?? 1,
+    ranked: extra.ranked ?? true,
+    fingerprint: fingerprintOf(base),
+  };
+}
+
+const ALL: [Date, Date] = [new Date("1970-01-01T00:00:00Z"), new Date("9999-01-01T00:00:00Z")];
+
+export function describeStoreContract(name: string, factory: StoreFactory, timeoutMs = 30_000): void {
+  describe(`EventStore contract: ${name}`, { timeout: timeoutMs }, () => {
+    let handle: StoreHandle;
+    let store: EventStore;
+
+    beforeEach(async () => {
+      handle = await factory();
+      store = handle.store;
+    }, timeoutMs * 2);
+
+    afterEach(async () => {
+      await handle.dispose();
+    }, timeoutMs);
+
+    const ids = (events: readonly StoredEvent[]): string[] => events.map((e) => e.id);
+    const history = (
+      userId: string,
+      limit = 100,
+      extra: Partial<Parameters<EventStore["history"]>[0]> = {},
+    ) => store.history({ userId, from: ALL[0], to: ALL[1], types: null, limit, after: null, ...extra });
+    const pointsOf = async (userId: string, window: Window, at: string): Promise<number> =>
+      (await store.tallies([userId], periodOf(window, new Date(at))))[0]?.points ?? -1;
+
+    describe("append and idempotency", () => {
+      it("stores an event with every field and reads it back unchanged", async () => {
+        const e = event("e1", "alice", "PushEvent", "2024-03-05T10:11:12.345Z", {
+          repo: "acme/api",
+          category: "acme",
+          groups: ["acme", "core"],
+          payload: '{"size":3,"text":"héllo ✓"}',
+          points: 7,
+        });
+        expect(await store.append([e])).toEqual(["inserted"]);
+        const [read] = await history("alice");
+        expect(read).toEqual(e);
+        expect(read?.occurredAt.toISOString()).toBe("2024-03-05T10:11:12.345Z");
+      });
+
+      it("treats a re-sent event as a duplicate and changes no count", async () => {
+        const e = event("e1", "alice", "PushEvent", "2024-03-05T10:00:00Z", { points: 2 });
+        await store.append([e]);
+        expect(await store.append([e, e])).toEqual(["duplicate", "duplicate"]);
+        expect(await history("alice")).toHaveLength(1);
+        expect(await pointsOf("alice", "ALL_TIME", "2024-03-05T00:00:00Z")).toBe(2);
+        const board = await store.leaderboard({
+          period: periodOf("DAY", e.occurredAt),
+          type: null,
+          limit: 10,
+          after: null,
+        });
+        expect(board).toEqual([{ userId: "alice", value: 2, rank: 1 }]);
+      });
+
+      it("reports a conflict when an id is reused with other content, and keeps the first write", async () => {
+        await store.append([event("e1", "alice", "PushEvent", "2024-03-05T10:00:00Z", { points: 2 })]);
+        const other = event("e1", "bob", "IssuesEvent", "2024-03-06T10:00:00Z", { points: 5 });
+        expect(await store.append([other])).toEqual(["conflict"]);
+        expect(ids(await history("alice"))).toEqual(["e1"]);
+        expect(await history("bob")).toEqual([]);
+        expect(await pointsOf("bob", "ALL_TIME", "2024-03-06T00:00:00Z")).toBe(0);
+      });
+
+      it("stores an id repeated inside one batch once", async () => {
+        const a = event("e1", "alice", "PushEvent", "2024-03-05T10:00:00Z");
+        const b = event("e1", "alice", "WatchEvent", "2024-03-05T10:00:00Z");
+        expect(await store.append([a, a, b])).toEqual(["inserted", "duplicate", "conflict"]);
+        expect(await history("alice")).toHaveLength(1);
+        expect(await pointsOf("alice", "DAY", "2024-03-05T00:00:00Z")).toBe(1);
+      });
+
+      it("accepts an empty batch", async () => {
+        expect(await store.append([])).toEqual([]);
+      });
+
+      it("keeps events with the same timestamp apart by id", async () => {
+        const t = "2024-03-05T10:00:00Z";
+        await store.append([event("b", "alice", "PushEvent", t), event("a", "alice", "PushEvent", t)]);
+        expect(ids(await history("alice"))).toEqual(["b", "a"]);
+      });
+    });
+
+    describe("history", () => {
+      beforeEach(async () => {
+        await store.append([
+          event("d1", "alice", "PushEvent", "2024-02-28T23:59:59.999Z"),
+          event("d2", "alice", "IssuesEvent", "2024-02-29T00:00:00.000Z"),
+          event("d3", "alice", "PushEvent", "2024-02-29T12:00:00.000Z"),
+          event("d4", "alice", "WatchEvent", "2024-03-01T00:00:00.000Z"),
+          event("d5", "alice", "PushEvent", "2024-03-03T08:00:00.000Z"),
+          event("x1", "bob", "PushEvent", "2024-02-29T12:00:00.000Z"),
+        ]);
+      });
+
+      it("returns a user's events newest first, and only that user's", async () => {
+        expect(ids(await history("alice"))).toEqual(["d5", "d4", "d3", "d2", "d1"]);
+        expect(ids(await history("bob"))).toEqual(["x1"]);
+        expect(await history("nobody")).toEqual([]);
+      });
+
+      it("includes `from` and excludes `to` at millisecond precision across day partitions", async () => {
+        const page = await history("alice", 100, {
+          from: new Date("2024-02-28T23:59:59.999Z"),
+          to: new Date("2024-03-01T00:00:00.000Z"),
+        });
+        expect(ids(page)).toEqual(["d3", "d2", "d1"]);
+        const later = await history("alice", 100, {
+          from: new Date("2024-02-29T00:00:00.001Z"),
+          to: new Date("2024-03-03T08:00:00.001Z"),
+        });
+        expect(ids(later)).toEqual(["d5", "d4", "d3"]);
+      });
+
+      it("returns nothing for an empty or inverted range", async () => {
+        const t = new Date("2024-02-29T12:00:00Z");
+        expect(await history("alice", 100, { from: t, to: t })).toEqual([]);
+        expect(await history("alice", 100, { from: t, to: new Date("2024-02-01T00:00:00Z") })).toEqual([]);
+      });
+
+      it("filters by type", async () => {
+        expect(ids(await history("alice", 100, { types: ["PushEvent"] }))).toEqual(["d5", "d3", "d1"]);
+        expect(ids(await history("alice", 100, { types: ["WatchEvent", "IssuesEvent"] }))).toEqual([
+          "d4",
+          "d2",
+        ]);
+        expect(await history("alice", 100, { types: ["NoSuchEvent"] })).toEqual([]);
+        expect(await history("alice", 100, { types: [] })).toEqual([]);
+      });
+
+      it("pages with a cursor without gaps or repeats, across partitions", async () => {
+        const seen: string[] = [];
+        let after: { occurredAtMs: number; eventId: string } | null = null;
+        for (let page = 0; page < 10; page++) {
+          const rows = await history("alice", 2, { after });
+          if (rows.length === 0) break;
+          seen.push(...ids(rows));
+          const last = rows[rows.length - 1]!;
+          after = { occurredAtMs: last.occurredAt.getTime(), eventId: last.id };
+        }
+        expect(seen).toEqual(["d5", "d4", "d3", "d2", "d1"]);
+      });
+
+      it("resumes inside a run of equal timestamps", async () => {
+        const t = "2024-05-01T00:00:00Z";
+        await store.append(["c", "a", "d", "b"].map((id) => event(id, "carol", "PushEvent", t)));
+        const first = await history("carol", 2);
+        expect(ids(first)).toEqual(["d", "c"]);
+        const rest = await history("carol", 10, {
+          after: { occurredAtMs: new Date(t).getTime(), eventId: "c" },
+        });
+        expect(ids(rest)).toEqual(["b", "a"]);
+      });
+
+      it("combines a cursor with a type filter and a range", async () => {
+        const rows = await history("alice", 1, {
+          types: ["PushEvent"],
+          from: new Date("2024-02-29T00:00:00Z"),
+          after: { occurredAtMs: new Date("2024-03-03T08:00:00Z").getTime(), eventId: "d5" },
+        });
+        expect(ids(rows)).toEqual(["d3"]);
+      });
+    });
+
+    describe("tallies per window", () => {
+      it("counts per type and sums points per day, ISO week, month and all time", async () => {
+        await store.append([
+          // Sunday 2023-12-31 is in ISO week 2023-W52 (Monday 2023-12-25), December, year 2023.
+          event("a", "alice", "PushEvent", "2023-12-31T23:59:59.999Z", { points: 2 }),
+          // Monday 2024-01-01 starts a new day, week, month and year.
+          event("b", "alice", "PushEvent", "2024-01-01T00:00:00.000Z", { points: 2 }),
+          event("c", "alice", "IssuesEvent", "2024-01-01T05:00:00.000Z", { points: 4 }),
+          // Sunday 2024-01-07 is still the week of Monday 2024-01-01.
+          event("d", "alice", "WatchEvent", "2024-01-07T23:00:00.000Z", { points: 1 }),
+          event("e", "alice", "PushEvent", "2024-01-31T23:00:00.000Z", { points: 2 }),
+          event("f", "alice", "PushEvent", "2024-02-01T00:00:00.000Z", { points: 2 }),
+        ]);
+        expect(await pointsOf("alice", "DAY", "2023-12-31T12:00:00Z")).toBe(2);
+        expect(await pointsOf("alice", "DAY", "2024-01-01T23:59:59Z")).toBe(6);
+        expect(await pointsOf("alice", "WEEK", "2023-12-28T00:00:00Z")).toBe(2);
+        expect(await pointsOf("alice", "WEEK", "2024-01-03T00:00:00Z")).toBe(7);
+        expect(await pointsOf("alice", "WEEK", "2024-01-08T00:00:00Z")).toBe(0);
+        expect(await pointsOf("alice", "MONTH", "2023-12-01T00:00:00Z")).toBe(2);
+        expect(await pointsOf("alice", "MONTH", "2024-01-15T00:00:00Z")).toBe(9);
+        expect(await pointsOf("alice", "MONTH", "2024-02-29T00:00:00Z")).toBe(2);
+        expect(await pointsOf("alice", "ALL_TIME", "2030-01-01T00:00:00Z")).toBe(13);
+
+        const [jan] = await store.tallies(["alice"], periodOf("MONTH", new Date("2024-01-10T00:00:00Z")));
+        expect(jan).toEqual({
+          userId: "alice",
+          count: 4,
+          points: 9,
+          byType: [
+            { type: "IssuesEvent", count: 1, points: 4 },
+            { type: "PushEvent", count: 2, points: 4 },
+            { type: "WatchEvent", count: 1, points: 1 },
+          ],
+        });
+      });
+
+      it("answers many users at once, in request order, with zeros for unknown users", async () => {
+        await store.append([
+          event("a", "alice", "PushEvent", "2024-01-01T00:00:00Z", { points: 2 }),
+          event("b", "bob", "PushEvent", "2024-01-01T00:00:00Z", { points: 3 }),
+        ]);
+        const tallies = await store.tallies(["bob", "ghost", "alice"], periodOf("ALL_TIME", new Date()));
+        expect(tallies.map((t) => [t.userId, t.points, t.count])).toEqual([
+          ["bob", 3, 1],
+          ["ghost", 0, 0],
+          ["alice", 2, 1],
+        ]);
+        expect(tallies[1]?.byType).toEqual([]);
+        expect(await store.tallies([], periodOf("ALL_TIME", new Date()))).toEqual([]);
+      });
+
+      it("counts unranked events in tallies but not in leaderboards", async () => {
+        await store.append([
+          event("a", "robot[bot]", "PushEvent", "2024-01-01T00:00:00Z", { points: 2, ranked: false }),
+          event("b", "alice", "PushEvent", "2024-01-01T00:00:00Z", { points: 2 }),
+        ]);
+        expect(await pointsOf("robot[bot]", "DAY", "2024-01-01T00:00:00Z")).toBe(2);
+        const period = periodOf("DAY", new Date("2024-01-01T00:00:00Z"));
+        expect(await store.leaderboard({ period, type: null, limit: 10, after: null })).toEqual([
+          { userId: "alice", value: 2, rank: 1 },
+        ]);
+        expect(await store.standing("robot[bot]", period, null)).toBeNull();
+        const [bot] = await history("robot[bot]");
+        expect(bot?.ranked).toBe(false);
+      });
+    });
+
+    describe("leaderboards", () => {
+      const day = periodOf("DAY", new Date("2024-06-10T00:00:00Z"));
+      beforeEach(async () => {
+        // points: dave 10, alice 5, bob 5, carol 5, erin 1; erin's other event is on another day.
+        await store.append([
+          event("1", "dave", "PullRequestEvent", "2024-06-10T01:00:00Z", { points: 10 }),
+          event("2", "bob", "PushEvent", "2024-06-10T02:00:00Z", { points: 2 }),
+          event("3", "bob", "IssuesEvent", "2024-06-10T03:00:00Z", { points: 3 }),
+          event("4", "carol", "IssuesEvent", "2024-06-10T04:00:00Z", { points: 5 }),
+          event("5", "alice", "PushEvent", "2024-06-10T05:00:00Z", { points: 2 }),
+          event("6", "alice", "PushEvent", "2024-06-10T06:00:00Z", { points: 3 }),
+          event("7", "erin", "WatchEvent", "2024-06-10T07:00:00Z", { points: 1 }),
+          event("8", "erin", "PullRequestEvent", "2024-06-11T07:00:00Z", { points: 50 }),
+        ]);
+      });
+
+      it("orders by points, breaks ties by user id, and gives tied users one rank", async () => {
+        expect(await store.leaderboard({ period: day, type: null, limit: 10, after: null })).toEqual([
+          { userId: "dave", value: 10, rank: 1 },
+          { userId: "alice", value: 5, rank: 2 },
+          { userId: "bob", value: 5, rank: 2 },
+          { userId: "carol", value: 5, rank: 2 },
+          { userId: "erin", value: 1, rank: 5 },
+        ]);
+      });
+
+      it("keeps ranks right when a page starts inside a tie", async () => {
+        const first = await store.leaderboard({ period: day, type: null, limit: 3, after: null });
+        expect(first.map((s) => s.userId)).toEqual(["dave", "alice", "bob"]);
+        const second = await store.leaderboard({
+          period: day,
+          type: null,
+          limit: 3,
+          after: { value: 5, userId: "bob" },
+        });
+        expect(second).toEqual([
+          { userId: "carol", value: 5, rank: 2 },
+          { userId: "erin", value: 1, rank: 5 },
+        ]);
+        const third = await store.leaderboard({
+          period: day,
+          type: null,
+          limit: 3,
+          after: { value: 1, userId: "erin" },
+        });
+        expect(third).toEqual([]);
+      });
+
+      it("ranks by the count of one type", async () => {
+        expect(await store.leaderboard({ period: day, type: "PushEvent", limit: 10, after: null })).toEqual([
+          { userId: "alice", value: 2, rank: 1 },
+          { userId: "bob", value: 1, rank: 2 },
+        ]);
+        expect(await store.leaderboard({ period: day, type: "NoSuchEvent", limit: 10, after: null })).toEqual(
+          [],
+        );
+      });
+
+      it("keeps each window separate", async () => {
+        const week = periodOf("WEEK", new Date("2024-06-12T00:00:00Z"));
+        const top = await store.leaderboard({ period: week, type: null, limit: 2, after: null });
+        expect(top).toEqual([
+          { userId: "erin", value: 51, rank: 1 },
+          { userId: "dave", value: 10, rank: 2 },
+        ]);
+        const otherDay = periodOf("DAY", new Date("2024-06-11T00:00:00Z"));
+        expect(await store.leaderboard({ period: otherDay, type: null, limit: 10, after: null })).toEqual([
+          { userId: "erin", value: 50, rank: 1 },
+        ]);
+      });
+
+      it("gives a user's standing, or null without ranked events", async () => {
+        expect(await store.standing("carol", day, null)).toEqual({ userId: "carol", value: 5, rank: 2 });
+        expect(await store.standing("erin", day, null)).toEqual({ userId: "erin", value: 1, rank: 5 });
+        expect(await store.standing("bob", day, "IssuesEvent")).toEqual({ userId: "bob", value: 1, rank: 1 });
+        expect(await store.standing("ghost", day, null)).toBeNull();
+        expect(await store.standing("dave", day, "PushEvent")).toBeNull();
+      });
+
+      it("moves users as new events arrive", async () => {
+        await store.append([event("9", "erin", "PushEvent", "2024-06-10T23:59:59.999Z", { points: 20 })]);
+        const board = await store.leaderboard({ period: day, type: null, limit: 2, after: null });
+        expect(board).toEqual([
+          { userId: "erin", value: 21, rank: 1 },
+          { userId: "dave", value: 10, rank: 2 },
+        ]);
+      });
+    });
+
+    describe("report cells", () => {
+      const sorted = <T extends { type: string; userId: string; group: string | null }>(cells: T[]): T[] =>
+        [...cells].sort((a, b) =>
+          `${a.type}|${a.group}|${a.userId}`.localeCompare(`${b.type}|${b.group}|${b.userId}`),
+        );
+
+      it("keeps per-day cells by type, category, group and user, with groups counted each or once", async () => {
+        await store.append([
+          event("r1", "alice", "PushEvent", "2024-04-01T01:00:00Z", {
+            points: 2,
+            category: "acme",
+            groups: ["acme", "oss"],
+          }),
+          event("r2", "alice", "PushEvent", "2024-04-01T02:00:00Z", {
+            points: 2,
+            category: "acme",
+            groups: ["acme"],
+          }),
+          event("r3", "bob", "IssuesEvent", "2024-04-01T03:00:00Z", { points: 4 }),
+          event("r4", "bot[bot]", "PushEvent", "2024-04-01T04:00:00Z", { points: 2, ranked: false }),
+          event("r5", "alice", "PushEvent", "2024-04-02T00:00:00Z", { points: 2, category: "acme" }),
+        ]);
+        expect(sorted(await store.reportCells("2024-04-01", "all"))).toEqual([
+          {
+            day: "2024-04-01",
+            type: "IssuesEvent",
+            category: null,
+            group: null,
+            userId: "bob",
+            events: 1,
+            points: 4,
+          },
+          {
+            day: "2024-04-01",
+            type: "PushEvent",
+            category: "acme",
+            group: null,
+            userId: "alice",
+            events: 2,
+            points: 4,
+          },
+          {
+            day: "2024-04-01",
+            type: "PushEvent",
+            category: null,
+            group: null,
+            userId: "bot[bot]",
+            events: 1,
+            points: 2,
+          },
+        ]);
+        expect(sorted(await store.reportCells("2024-04-01", "group"))).toEqual([
+          {
+            day: "2024-04-01",
+            type: "IssuesEvent",
+            category: null,
+            group: null,
+            userId: "bob",
+            events: 1,
+            points: 4,
+          },
+          {
+            day: "2024-04-01",
+            type: "PushEvent",
+            category: "acme",
+            group: "acme",
+            userId: "alice",
+            events: 2,
+            points: 4,
+          },
+          {
+            day: "2024-04-01",
+            type: "PushEvent",
+            category: null,
+            group: null,
+            userId: "bot[bot]",
+            events: 1,
+            points: 2,
+          },
+          {
+            day: "2024-04-01",
+            type: "PushEvent",
+            category: "acme",
+            group: "oss",
+            userId: "alice",
+            events: 1,
+            points: 2,
+          },
+        ]);
+        expect(await store.reportCells("2024-04-02", "all")).toHaveLength(1);
+        expect(await store.reportCells("2024-04-03", "all")).toEqual([]);
+      });
+
+      it("does not count duplicates and survives a rebuild unchanged", async () => {
+        const e = event("r1", "alice", "PushEvent", "2024-04-01T01:00:00Z", { points: 2, groups: ["g"] });
+        await store.append([e, e]);
+        await store.append([e]);
+        const before = await store.reportCells("2024-04-01", "group");
+        expect(before.map((c) => c.events)).toEqual([1]);
+        await store.rebuildAggregates();
+        expect(await store.reportCells("2024-04-01", "group")).toEqual(before);
+        expect((await store.reportCells("2024-04-01", "all")).map((c) => c.events)).toEqual([1]);
+      });
+    });
+
+    describe("repair", () => {
+      it("rebuilds every aggregate from the log to the same values", async () => {
+        await store.append([
+          event("a", "alice", "PushEvent", "2024-01-01T00:00:00Z", { points: 2 }),
+          event("b", "bob", "IssuesEvent", "2024-01-02T00:00:00Z", { points: 4 }),
+          event("c", "alice", "IssuesEvent", "2024-01-09T00:00:00Z", { points: 4 }),
+          event("d", "bot[bot]", "PushEvent", "2024-01-09T00:00:00Z", { points: 2, ranked: false }),
+        ]);
+        const period = periodOf("MONTH", new Date("2024-01-01T00:00:00Z"));
+        const users = ["alice", "bob", "bot[bot]"];
+        const before = {
+          tallies: await store.tallies(users, period),
+          board: await store.leaderboard({ period, type: null, limit: 10, after: null }),
+          byType: await store.leaderboard({ period, type: "IssuesEvent", limit: 10, after: null }),
+        };
+        expect(await store.rebuildAggregates()).toBe(4);
+        expect(await store.tallies(users, period)).toEqual(before.tallies);
+        expect(await store.leaderboard({ period, type: null, limit: 10, after: null })).toEqual(before.board);
+        expect(await store.leaderboard({ period, type: "IssuesEvent", limit: 10, after: null })).toEqual(
+          before.byType,
+        );
+        expect(before.board.map((s) => s.userId)).toEqual(["alice", "bob"]);
+      });
+    });
+
+    describe("health", () => {
+      it("answers ping and tolerates a second migrate", async () => {
+        await store.ping();
+        await store.migrate();
+        await store.append([event("a", "alice", "PushEvent", "2024-01-01T00:00:00Z")]);
+        expect(await history("alice")).toHaveLength(1);
+      });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { describeReplay } from "./replay-suite.js";
+
+describeReplay("embedded SQLite store", () => ({}));

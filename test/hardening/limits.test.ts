@@ -1,0 +1,254 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  events,
+  KEYS,
+  OTHER_WRITE_KEY,
+  RECORD,
+  startHardenedServer,
+  WRITE_KEY,
+  wsRequest,
+  type HardenedServer,
+} from "./support.js";
+
+const DEEP = `{ leaderboard { nodes { user { rank { user { score { score } } } } } } }`; // depth 7
+const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] } | undefined) =>
+  body?.errors?.[0]?.extensions?.["code"];
+
+describe("operation limits", () => {
+  let server: HardenedServer;
+  beforeAll(async () => {
+    server = await startHardenedServer({
+      EVENTSCORE_MAX_DEPTH: "6",
+      EVENTSCORE_MAX_COST: "2000",
+      EVENTSCORE_MAX_BODY_BYTES: "4096",
+      EVENTSCORE_MAX_BATCH_SIZE: "20",
+    });
+  });
+  afterAll(() => server.stop());
+
+  it("refuses an operation nested deeper than EVENTSCORE_MAX_DEPTH, also through fragments", async () => {
+    const direct = await server.gql(DEEP);
+    expect(direct.status).toBe(400);
+    expect(codeOf(direct.json)).toBe("QUERY_TOO_DEEP");
+    const viaFragments = await server.gql(
+      `query { leaderboard { ...Page } } fragment Page on Leaderboard { nodes { user { ... on User { rank { user { id score { score } } } } } } }`,
+    );
+    expect(codeOf(viaFragments.json)).toBe("QUERY_TOO_DEEP");
+    const shallow = await server.gql(`{ leaderboard { nodes { user { score { score } } } } }`);
+    expect(shallow.status).toBe(200);
+  });
+
+  it("multiplies cost by `first`, from literals, variables and variable defaults", async () => {
+    // leaderboard(first: 100) over user { events(first: 20) { nodes { id } } }: 1 + 100 × (1 + 1 + (1 + 20 × 2)) > 2000
+    const nested = `{ leaderboard(first: 100) { nodes { user { events(first: 20) { nodes { id } } } } } }`;
+    const literal = await server.gql(nested);
+    expect(literal.status).toBe(400);
+    expect(codeOf(literal.json)).toBe("QUERY_TOO_COSTLY");
+    expect(literal.json?.errors?.[0]?.message).toMatch(/limit is 2000/);
+    const variable = await server.gql(
+      `query ($n: Int!) { leaderboard(first: $n) { nodes { user { events(first: 20) { nodes { id } } } } } }`,
+      { n: 100 },
+    );
+    expect(codeOf(variable.json)).toBe("QUERY_TOO_COSTLY");
+    const defaulted = await server.gql(
+      `query ($n: Int = 100) { leaderboard(first: $n) { nodes { user { events(first: 20) { nodes { id } } } } } }`,
+    );
+    expect(codeOf(defaulted.json)).toBe("QUERY_TOO_COSTLY");
+    const cheaper = await server.gql(
+      `{ leaderboard(first: 10) { nodes { user { events(first: 20) { nodes { id } } } } } }`,
+    );
+    expect(cheaper.status).toBe(200);
+    // Aliases do not get around it: each copy counts.
+    const aliased = await server.gql(
+      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: leaderboard(first: 100) { nodes { rank } }`).join(" ")} }`,
+    );
+    expect(codeOf(aliased.json)).toBe("QUERY_TOO_COSTLY");
+  });
+
+  it("refuses a body over EVENTSCORE_MAX_BODY_BYTES with 413", async () => {
+    const reply = await server.gql(RECORD, {
+      events: events("big", 1).map((e) => ({ ...e, repo: "x".repeat(5000) })),
+    });
+    expect(reply.status).toBe(413);
+    expect(codeOf(reply.json)).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("refuses a batch over EVENTSCORE_MAX_BATCH_SIZE as a whole", async () => {
+    const reply = await server.gql(RECORD, { events: events("batch", 21) });
+    expect(codeOf(reply.json)).toBe("BATCH_TOO_LARGE");
+    const stored = await server.gql(`{ score(userId: "alice") { events } }`);
+    expect(stored.json?.data).toEqual({ score: { events: 0 } });
+  });
+
+  it("holds graphql-ws operations to the same limits", async () => {
+    const client = server.ws();
+    const deep = await wsRequest(client, DEEP);
+    expect(deep.error).toEqual([expect.objectContaining({ extensions: { code: "QUERY_TOO_DEEP" } })]);
+    const costly = await wsRequest(
+      client,
+      `subscription { leaderboardChanged(first: 100) { user { events(first: 100) { nodes { id } } } } }`,
+    );
+    expect(costly.error).toEqual([expect.objectContaining({ extensions: { code: "QUERY_TOO_COSTLY" } })]);
+    const invalid = await wsRequest(client, `{ scor(userId: "a") { score } }`);
+    expect(invalid.error).toEqual([
+      expect.objectContaining({
+        message: 'Cannot query field "scor" on type "Query".',
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+      }),
+    ]);
+    const broken = await wsRequest(client, `{ score(`);
+    expect(broken.error).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_PARSE_FAILED" } })]);
+  });
+
+  it("drops schema suggestions outside development", async () => {
+    const reply = await server.gql(`{ scor(userId: "a") { score } }`);
+    expect(reply.json?.errors?.[0]?.message).toBe('Cannot query field "scor" on type "Query".');
+    const enumValue = await server.gql(`query ($w: Window!) { score(userId: "a", window: $w) { score } }`, {
+      w: "DAYS",
+    });
+    expect(enumValue.status).toBe(400);
+    expect(enumValue.text).not.toMatch(/Did you mean/);
+  });
+});
+
+describe("introspection and GraphiQL switched off", () => {
+  let server: HardenedServer;
+  beforeAll(async () => {
+    server = await startHardenedServer({ EVENTSCORE_INTROSPECTION: "false", EVENTSCORE_GRAPHIQL: "false" });
+  });
+  afterAll(() => server.stop());
+
+  it("refuses introspection over HTTP and WebSocket", async () => {
+    const reply = await server.gql(`{ __schema { queryType { name } } }`);
+    expect(reply.status).toBe(400);
+    expect(codeOf(reply.json)).toBe("GRAPHQL_VALIDATION_FAILED");
+    const ws = await wsRequest(server.ws(), `{ __type(name: "Query") { name } }`);
+    expect(ws.error).toEqual([
+      expect.objectContaining({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }),
+    ]);
+    expect((await server.gql(`{ scoringRules { defaultWeight } }`)).status).toBe(200);
+  });
+
+  it("serves no GraphiQL page", async () => {
+    const page = await server.fetch("/graphql", { headers: { accept: "text/html" } });
+    expect(page.headers.get("content-type") ?? "").not.toMatch(/text\/html/);
+  });
+});
+
+describe("introspection and GraphiQL on (the default)", () => {
+  let server: HardenedServer;
+  beforeAll(async () => {
+    server = await startHardenedServer();
+  });
+  afterAll(() => server.stop());
+
+  it("answers introspection (not counted against depth or cost) and serves GraphiQL", async () => {
+    const reply = await server.gql(
+      `{ __schema { types { name fields { name type { ofType { ofType { ofType { ofType { name } } } } } } } } }`,
+    );
+    expect(reply.status).toBe(200);
+    const page = await server.fetch("/graphql", { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+  });
+});
+
+describe("request deadline", () => {
+  const dir = mkdtempSync(join(tmpdir(), "eventscore-deadline-"));
+  const path = join(dir, "events.db");
+  let server: HardenedServer;
+  beforeAll(async () => {
+    // Load data without a tight deadline, then serve the same file with a 1 ms one.
+    const loader = await startHardenedServer({ EVENTSCORE_SQLITE_PATH: path });
+    const batch = Array.from({ length: 1000 }, (_, i) => ({
+      ...events(`t${i}`, 1)[0],
+      userId: `user${i % 100}`,
+    }));
+    expect((await loader.gql(RECORD, { events: batch })).json?.data).toMatchObject({
+      recordEvents: { accepted: 1000 },
+    });
+    await loader.stop();
+    server = await startHardenedServer({
+      EVENTSCORE_SQLITE_PATH: path,
+      EVENTSCORE_REQUEST_TIMEOUT_MS: "1",
+      EVENTSCORE_MAX_COST: "100000000",
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers TIMEOUT (504, no data) when a request outlives EVENTSCORE_REQUEST_TIMEOUT_MS", async () => {
+    // Far more work than 1 ms: 10 × 100 users × their history.
+    const heavy = `{ ${Array.from(
+      { length: 10 },
+      (_, i) =>
+        `a${i}: leaderboard(first: 100) { nodes { user { events(first: 100) { nodes { id type occurredAt } } counts { type count } } } }`,
+    ).join(" ")} }`;
+    const reply = await server.gql(heavy);
+    expect(reply.status).toBe(504);
+    expect(codeOf(reply.json)).toBe("TIMEOUT");
+    expect(reply.json?.data).toBeUndefined();
+    const ws = await wsRequest(server.ws(), heavy);
+    expect(ws.result?.errors?.[0]?.extensions?.["code"]).toBe("TIMEOUT");
+  });
+});
+
+describe("ingest rate limit", () => {
+  let server: HardenedServer;
+  beforeAll(async () => {
+    server = await startHardenedServer({
+      EVENTSCORE_API_KEYS: KEYS,
+      EVENTSCORE_INGEST_RATE_LIMIT: "1",
+      EVENTSCORE_MAX_BATCH_SIZE: "10",
+    });
+  });
+  afterAll(() => server.stop());
+
+  it("lets a key send its burst, then answers 429 RATE_LIMITED with Retry-After, per key", async () => {
+    const auth = { authorization: `Bearer ${WRITE_KEY}` };
+    const first = await server.gql(RECORD, { events: events("burst", 10) }, auth);
+    expect(first.json?.data).toEqual({ recordEvents: { accepted: 10, duplicates: 0, rejected: [] } });
+    const second = await server.gql(RECORD, { events: events("over", 5) }, auth);
+    expect(second.status).toBe(429);
+    const retryAfter = Number(second.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(second.json?.errors?.[0]?.extensions).toEqual({
+      code: "RATE_LIMITED",
+      retryAfterSeconds: retryAfter,
+    });
+    expect(second.json?.data).toBeUndefined();
+    // Another key has its own bucket.
+    const other = await server.gql(
+      RECORD,
+      { events: events("other", 10, "bob") },
+      { "x-api-key": OTHER_WRITE_KEY },
+    );
+    expect(other.status).toBe(200);
+    // Queries take no tokens.
+    expect((await server.gql(`{ score(userId: "alice") { events } }`, {}, auth)).json?.data).toEqual({
+      score: { events: 10 },
+    });
+    // Over WebSocket the same bucket answers with the same error.
+    const ws = await wsRequest(
+      server.ws({ connectionParams: { authorization: `Bearer ${WRITE_KEY}` } }),
+      RECORD,
+      {
+        events: events("ws", 3),
+      },
+    );
+    expect(ws.error).toEqual([
+      expect.objectContaining({
+        extensions: { code: "RATE_LIMITED", retryAfterSeconds: expect.any(Number) },
+      }),
+    ]);
+    // Nothing refused was stored.
+    expect((await server.gql(`{ score(userId: "alice") { events } }`)).json?.data).toEqual({
+      score: { events: 10 },
+    });
+  });
+});

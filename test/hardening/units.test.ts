@@ -1,0 +1,162 @@
+import { getOperationAST, parse } from "graphql";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createSchema } from "../../src/graphql/schema.js";
+import { Authenticator, credentialFrom } from "../../src/server/auth.js";
+import { withoutSuggestions } from "../../src/server/format-error.js";
+import { InFlight } from "../../src/server/in-flight.js";
+import { measureOperation } from "../../src/server/limits.js";
+import { eventsRequested, TokenBuckets } from "../../src/server/rate-limit.js";
+import { isStoreUnavailable } from "../../src/server/store-errors.js";
+import type { GraphQLSchema } from "graphql";
+
+describe("operation measurement", () => {
+  let schema: GraphQLSchema;
+  beforeAll(async () => {
+    schema = await createSchema();
+  });
+  const measure = (query: string, variables: Record<string, unknown> = {}) => {
+    const document = parse(query);
+    return measureOperation(schema, document, getOperationAST(document)!, variables);
+  };
+
+  it("counts depth from the root field", () => {
+    expect(measure(`{ scoringRules { defaultWeight } }`).depth).toBe(2);
+    expect(measure(`{ leaderboard { nodes { user { score { score } } } } }`).depth).toBe(5);
+  });
+
+  it("charges 1 per field and multiplies by first, with schema defaults", () => {
+    expect(measure(`{ scoringRules { defaultWeight } }`).cost).toBe(2);
+    // leaderboard default first = 10: 1 + 10 × (nodes 1 + rank 1)
+    expect(measure(`{ leaderboard { nodes { rank } } }`).cost).toBe(21);
+    expect(measure(`{ leaderboard(first: 50) { nodes { rank } } }`).cost).toBe(101);
+    expect(measure(`query ($n: Int!) { leaderboard(first: $n) { nodes { rank } } }`, { n: 3 }).cost).toBe(7);
+    // Nested pages multiply: 1 + 10 × (1 + (1 + (1 + 20 × (1 + 1))))
+    expect(measure(`{ leaderboard { nodes { user { events { nodes { id } } } } } }`).cost).toBe(
+      1 + 10 * (1 + 1 + 41),
+    );
+  });
+
+  it("follows fragments without looping and skips introspection", () => {
+    const viaFragment = measure(
+      `{ ...Q } fragment Q on Query { leaderboard { ... on Leaderboard { nodes { rank } } } }`,
+    );
+    expect(viaFragment).toEqual({ depth: 3, cost: 21 });
+    expect(measure(`{ __schema { types { fields { name } } } }`)).toEqual({ depth: 0, cost: 0 });
+    const cyclic = parse(
+      `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A scoringRules { defaultWeight } }`,
+    );
+    expect(measureOperation(schema, cyclic, getOperationAST(cyclic)!, {}).cost).toBe(2);
+  });
+
+  it("counts the events a mutation asks to record", () => {
+    const count = (query: string, variables: Record<string, unknown> = {}) => {
+      const document = parse(query);
+      return eventsRequested(document, getOperationAST(document)!, variables);
+    };
+    expect(
+      count(`mutation ($e: [EventInput!]!) { recordEvents(events: $e) { accepted } }`, { e: [{}, {}, {}] }),
+    ).toBe(3);
+    expect(
+      count(
+        `mutation { a: recordEvents(events: [{}, {}]) { accepted } b: recordEvent(event: {}) { accepted } }`,
+      ),
+    ).toBe(3);
+    expect(count(`mutation ($e: EventInput!) { recordEvents(events: $e) { accepted } }`, { e: {} })).toBe(1);
+    expect(count(`{ scoringRules { defaultWeight } }`)).toBe(0);
+  });
+});
+
+describe("token buckets", () => {
+  it("refills at the rate, caps at the burst, and tells how long to wait", () => {
+    let now = 0;
+    const buckets = new TokenBuckets(10, 20, () => now);
+    expect(buckets.take("a", 20)).toEqual({ ok: true });
+    expect(buckets.take("a", 5)).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(buckets.take("b", 20)).toEqual({ ok: true });
+    now = 500; // +5 tokens
+    expect(buckets.take("a", 5)).toEqual({ ok: true });
+    expect(buckets.take("a", 15)).toEqual({ ok: false, retryAfterSeconds: 2 });
+    now = 60_000; // long idle: back to the burst, not beyond
+    expect(buckets.take("a", 20)).toEqual({ ok: true });
+    expect(buckets.take("a", 1)).toEqual({ ok: false, retryAfterSeconds: 1 });
+  });
+
+  it("lets a request larger than the burst through once the bucket is full", () => {
+    let now = 0;
+    const buckets = new TokenBuckets(1, 5, () => now);
+    expect(buckets.take("a", 50)).toEqual({ ok: true });
+    expect(buckets.take("a", 50)).toEqual({ ok: false, retryAfterSeconds: 5 });
+    now = 5000;
+    expect(buckets.take("a", 50)).toEqual({ ok: true });
+  });
+});
+
+describe("credentials", () => {
+  const keys = new Authenticator([
+    { name: "w", key: "0123456789abcdef", scope: "write" },
+    { name: "r", key: "fedcba9876543210", scope: "read" },
+  ]);
+
+  it("matches keys exactly and tells anonymous from invalid", () => {
+    expect(keys.identify("0123456789abcdef")).toEqual({ kind: "key", name: "w", scope: "write" });
+    expect(keys.identify("fedcba9876543210")).toEqual({ kind: "key", name: "r", scope: "read" });
+    expect(keys.identify("0123456789abcde")).toEqual({ kind: "invalid" });
+    expect(keys.identify("0123456789abcdef ")).toEqual({ kind: "invalid" });
+    expect(keys.identify(null)).toEqual({ kind: "anonymous" });
+  });
+
+  it("reads Bearer tokens and X-API-Key, preferring Authorization", () => {
+    const from = (headers: Record<string, string>) => credentialFrom((name) => headers[name]);
+    expect(from({ authorization: "Bearer abc" })).toBe("abc");
+    expect(from({ authorization: "bearer   abc  " })).toBe("abc");
+    expect(from({ "x-api-key": " abc " })).toBe("abc");
+    expect(from({ authorization: "Bearer a", "x-api-key": "b" })).toBe("a");
+    expect(from({ authorization: "Token abc" })).toBe("Token abc");
+    expect(from({})).toBeNull();
+  });
+});
+
+describe("error classification", () => {
+  const named = (name: string, extra: Record<string, unknown> = {}) =>
+    Object.assign(Object.assign(new Error("x"), { name }), extra);
+
+  it("recognizes an unreachable store by driver error names and codes", () => {
+    expect(isStoreUnavailable(named("NoHostAvailableError"))).toBe(true);
+    expect(isStoreUnavailable(named("OperationTimedOutError"))).toBe(true);
+    expect(isStoreUnavailable(named("DriverError"))).toBe(true);
+    expect(isStoreUnavailable(new Error("No connection available"))).toBe(true);
+    expect(isStoreUnavailable(named("ResponseError", { code: 0x1000 }))).toBe(true);
+    expect(isStoreUnavailable(named("ResponseError", { code: 0x2200 }))).toBe(false);
+    expect(isStoreUnavailable(named("SqliteError", { code: "SQLITE_BUSY" }))).toBe(true);
+    expect(isStoreUnavailable(new Error("wrapped", { cause: named("NoHostAvailableError") }))).toBe(true);
+    expect(isStoreUnavailable(new TypeError("bug"))).toBe(false);
+  });
+
+  it("removes schema suggestions from messages", () => {
+    expect(withoutSuggestions('Cannot query field "scor" on type "Query". Did you mean "score"?')).toBe(
+      'Cannot query field "scor" on type "Query".',
+    );
+    expect(
+      withoutSuggestions('Value "DAYS" does not exist in "Window" enum. Did you mean the enum value "DAY"?'),
+    ).toBe('Value "DAYS" does not exist in "Window" enum.');
+  });
+});
+
+describe("in-flight tracking", () => {
+  it("tells when the last unit of work ends, or gives up after the timeout", async () => {
+    const inFlight = new InFlight();
+    expect(await inFlight.drained(0)).toBe(true);
+    const end = inFlight.begin();
+    let release!: () => void;
+    const work = inFlight.track(new Promise<void>((resolve) => (release = resolve)));
+    expect(inFlight.size).toBe(2);
+    expect(await inFlight.drained(10)).toBe(false);
+    const drained = inFlight.drained(60_000);
+    end();
+    end(); // ending twice counts once
+    release();
+    await work;
+    expect(await drained).toBe(true);
+    expect(inFlight.size).toBe(0);
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * How tests get a real Cassandra, first match wins:
+ *  1. CASSANDRA_CONTACT_POINTS (+ CASSANDRA_LOCAL_DC, default datacenter1): an existing cluster.
+ *  2. A node already answering on 127.0.0.1:9042 (e.g. `scripts/cassandra.sh start`): reused, never stopped.
+ *  3. A Docker engine: a `cassandra:5.0` container from testcontainers (removed when the run ends).
+ *  4. JDK 17 + Maven: `scripts/cassandra.sh start`; the global setup stops that node after the run.
+ *  5. Nothing: the Cassandra tests are skipped with one warning, except under CI=true, where
+ *     a missing Cassandra fails the run.
+ * Each test file resolves once (a lazily started singleton per worker process).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  CassandraStore,
+  createClient,
+  type CassandraStoreOptions,
+  type CassandraStoreSettings,
+} from "../../src/store/cassandra/index.js";
+
+const run = promisify(execFile);
+const ROOT = new URL("../../", import.meta.url).pathname;
+const JAVA_HOME = process.env["CASSANDRA_JAVA_HOME"] ?? "/usr/lib/jvm/java-17-openjdk-amd64";
+const HOW_TO_ENABLE =
+  "install JDK 17 + Maven (then scripts/cassandra.sh starts a node), run Docker, or set CASSANDRA_CONTACT_POINTS";
+
+export interface CassandraTarget {
+  readonly contactPoints: string[];
+  readonly localDataCenter: string;
+  /** Where it came from, for logs. */
+  readonly source: string;
+}
+
+let resolved: Promise<CassandraTarget | null> | null = null;
+
+/** The Cassandra for this test process, or null (after one loud warning) when none can be had. */
+export function cassandraForTests(): Promise<CassandraTarget | null> {
+  resolved ??= resolve();
+  return resolved;
+}
+
+async function resolve(): Promise<CassandraTarget | null> {
+  const dc = process.env["CASSANDRA_LOCAL_DC"] ?? "datacenter1";
+  const points = process.env["CASSANDRA_CONTACT_POINTS"];
+  if (points)
+    return { contactPoints: points.split(",").map((p) => p.trim()), localDataCenter: dc, source: "env" };
+  if (await portAnswers("127.0.0.1", 9042)) {
+    return { contactPoints: ["127.0.0.1:9042"], localDataCenter: "datacenter1", source: "running node" };
+  }
+  const docker = await startContainer();
+  if (docker) return docker;
+  if ((await hasCommand("mvn")) && existsSync(join(JAVA_HOME, "bin/java"))) return startLocalNode();
+  const why = `no Cassandra for tests: CASSANDRA_CONTACT_POINTS unset, nothing on 127.0.0.1:9042, no Docker engine, no JDK 17 + Maven`;
+  if (process.env["CI"] === "true") throw new Error(`${why}. CI requires Cassandra: ${HOW_TO_ENABLE}.`);
+  if (firstToWarn())
+    console.warn(`\n*** SKIPPING Cassandra tests: ${why}. To enable: ${HOW_TO_ENABLE}. ***\n`);
+  return null;
+}
+
+/** Test files run in several worker processes of one vitest run: only the first one warns. */
+function firstToWarn(): boolean {
+  try {
+    writeFileSync(skipWarnedMarker(process.ppid), "", { flag: "wx" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function skipWarnedMarker(vitestPid: number): string {
+  return join(tmpdir(), `eventscore-cassandra-skip-warned-${vitestPid}`);
+}
+
+function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port, timeout: 1_000 });
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.once("connect", () => finish(true));
+    socket.once("error", () => finish(false));
+    socket.once("timeout", () => finish(false));
+  });
+}
+
+async function hasCommand(name: string): Promise<boolean> {
+  try {
+    await run("sh", ["-c", `command -v ${name}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startContainer(): Promise<CassandraTarget | null> {
+  const { getContainerRuntimeClient, GenericContainer, Wait } = await import("testcontainers");
+  try {
+    await getContainerRuntimeClient();
+  } catch {
+    return null;
+  }
+  const container = await new GenericContainer("cassandra:5.0")
+    .withExposedPorts(9042)
+    .withEnvironment({ MAX_HEAP_SIZE: "1G", HEAP_NEWSIZE: "256M", CASSANDRA_DC: "datacenter1" })
+    .withEnvironment({ CASSANDRA_ENDPOINT_SNITCH: "GossipingPropertyFileSnitch" })
+    .withWaitStrategy(Wait.forLogMessage(/Starting listening for CQL clients/))
+    .withStartupTimeout(240_000)
+    .start();
+  const contactPoint = `${container.getHost()}:${container.getMappedPort(9042)}`;
+  return { contactPoints: [contactPoint], localDataCenter: "datacenter1", source: "testcontainers" };
+}
+
+/**
+ * `scripts/cassandra.sh start` is idempotent, but two test files may get here at once: a lock
+ * directory makes the second wait, then find the node running. The marker file tells the global
+ * setup of this vitest run (our parent process) that the node is ours to stop.
+ */
+async function startLocalNode(): Promise<CassandraTarget> {
+  const lock = join(tmpdir(), "eventscore-cassandra-start.lock");
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A holder that died leaves the directory behind; no start takes longer than the deadline.
+      if (Date.now() - lockMtime(lock) > 900_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (remove it if stale)`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    if (!(await portAnswers("127.0.0.1", 9042))) {
+      console.warn(
+        "cassandra: starting a local node with scripts/cassandra.sh (first run fetches jars with Maven)",
+      );
+      await run("bash", [join(ROOT, "scripts/cassandra.sh"), "start"], { cwd: ROOT, timeout: 900_000 });
+      writeFileSync(startedMarker(process.ppid), `${Date.now()}\n`);
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  return {
+    contactPoints: ["127.0.0.1:9042"],
+    localDataCenter: "datacenter1",
+    source: "scripts/cassandra.sh",
+  };
+}
+
+function lockMtime(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+/** The file that says "the vitest run with this pid started the local node". */
+export function startedMarker(vitestPid: number): string {
+  return join(tmpdir(), `eventscore-cassandra-started-by-vitest-${vitestPid}`);
+}
+
+/** A keyspace name unique to one test file in one run; dropped by the file when it ends. */
+export function uniqueKeyspace(prefix: string): string {
+  return `es_${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Every data table of cql/, emptied between tests with TRUNCATE (schema stays, no DDL wait). */
+export const DATA_TABLES = [
+  "event_ids",
+  "events_by_user_day",
+  "days_by_user",
+  "meta",
+  "type_counts_by_user",
+  "leaderboard_values",
+  "leaderboard_by_value",
+  "report_cells_by_day",
+] as const;
+
+/** A migrated keyspace of its own for one test file, with one shared driver client. */
+export interface TestKeyspace {
+  readonly options: CassandraStoreOptions;
+  readonly client: CassandraStore["client"];
+  /** A store over the shared client (its close() leaves the client open). */
+  store(
+    settings?: Partial<CassandraStoreSettings>,
+    overrides?: Partial<CassandraStoreOptions>,
+  ): CassandraStore;
+  /** Empties every table. */
+  truncate(): Promise<void>;
+  /** Drops the keyspace and closes the client. */
+  drop(): Promise<void>;
+}
+
+export async function openTestKeyspace(target: CassandraTarget, prefix: string): Promise<TestKeyspace> {
+  const options: CassandraStoreOptions = {
+    contactPoints: target.contactPoints,
+    localDataCenter: target.localDataCenter,
+    keyspace: uniqueKeyspace(prefix),
+  };
+  const client = createClient(options);
+  await client.connect();
+  const store = (
+    settings: Partial<CassandraStoreSettings> = {},
+    overrides: Partial<CassandraStoreOptions> = {},
+  ) => new CassandraStore(client, { ...options, ...overrides }, { ownsClient: false, ...settings });
+  await store().migrate();
+  return {
+    options,
+    client,
+    store,
+    truncate: async () => {
+      await Promise.all(DATA_TABLES.map((table) => client.execute(`TRUNCATE ${options.keyspace}.${table}`)));
+    },
+    drop: async () => {
+      await client.execute(`DROP KEYSPACE IF EXISTS ${options.keyspace}`);
+      await client.shutdown();
+    },
+  };
+}
+
+/** The environment of a server (EVENTSCORE_STORE=cassandra) on a keyspace of its own. */
+export interface ServerKeyspace {
+  readonly keyspace: string;
+  readonly env: Record<string, string>;
+  /** Drops the keyspace (the server must be stopped first). */
+  drop(): Promise<void>;
+}
+
+export function serverKeyspace(target: CassandraTarget, prefix: string): ServerKeyspace {
+  const keyspace = uniqueKeyspace(prefix);
+  return {
+    keyspace,
+    env: {
+      EVENTSCORE_STORE: "cassandra",
+      CASSANDRA_CONTACT_POINTS: target.contactPoints.join(","),
+      CASSANDRA_LOCAL_DC: target.localDataCenter,
+      CASSANDRA_KEYSPACE: keyspace,
+    },
+    drop: async () => {
+      const client = createClient({ ...target, keyspace });
+      try {
+        await client.connect();
+        await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+      } finally {
+        await client.shutdown();
+      }
+    },
+  };
+}
