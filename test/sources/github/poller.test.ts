@@ -207,7 +207,8 @@ describe("GitHub Events API poller (fake GitHub serving the 2015-01-01 00:00 hou
   it("keeps running through a rate-limit window and picks up where it stopped", async () => {
     github = await startFakeGitHub({ pollIntervalSeconds: 1 });
     github.push(timeline.slice(0, 100));
-    github.setRateLimit(0, Math.floor(Date.now() / 1000) + 1);
+    // The limit resets 2-3 s from now: long enough that the first poll meets it even on a busy machine.
+    github.setRateLimit(0, Math.floor(Date.now() / 1000) + 3);
     const controller = new AbortController();
     const p = poller(
       { intervalMs: 10 },
