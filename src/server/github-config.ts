@@ -1,4 +1,5 @@
-import { isPollTarget, type PollerOptions } from "../sources/github/poller.js";
+import { isPollTarget } from "../sources/github/events-api.js";
+import type { PollerOptions } from "../sources/github/poller.js";
 import type { StarSource } from "../sources/github/webhook.js";
 import { ConfigError, EnvReader, type Env } from "./env.js";
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IngestResult } from "../services/ingest.js";
-import type { EventSink } from "../sources/github/poller.js";
+import type { EventSink } from "../sources/github/ports.js";
 import { verifySignature } from "../sources/github/signature.js";
 import { fromWebhookDelivery } from "../sources/github/webhook.js";
 import type { GitHubWebhookConfig } from "./github-config.js";

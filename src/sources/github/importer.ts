@@ -3,7 +3,7 @@ import type { EventDraft, RejectionCode } from "../../domain/event.js";
 import type { IngestResult } from "../../services/ingest.js";
 import { readArchive } from "./archive.js";
 import { fromGitHubEvent } from "./mapping.js";
-import type { EventSink } from "./poller.js";
+import type { EventSink } from "./ports.js";
 
 /**
  * Imports GH Archive hours (NDJSON, optionally gzipped) through the ingest service, in batches

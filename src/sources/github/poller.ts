@@ -1,8 +1,16 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import type { EventDraft } from "../../domain/event.js";
-import type { IngestResult } from "../../services/ingest.js";
+import {
+  firstPageUrl,
+  isPollTarget,
+  nextPageUrl,
+  pollIntervalMs,
+  rateLimitWaitMs,
+  requestHeaders,
+  sleep,
+  untilResetMs,
+} from "./events-api.js";
 import { fromGitHubEvent, isGitHubEvent, type GitHubEvent } from "./mapping.js";
+import { PollMemory } from "./poll-memory.js";
+import type { EventSink, SourceLogger } from "./ports.js";
 
 /**
  * Polls the GitHub Events API (`/events`, `/users/{user}/events`, `/orgs/{org}/events` or
@@ -15,18 +23,6 @@ import { fromGitHubEvent, isGitHubEvent, type GitHubEvent } from "./mapping.js";
  * between polls, sleeps until `X-RateLimit-Reset` when the rate limit is spent, honours
  * `Retry-After`, and backs off on errors. It never throws out of `run`; abort its signal to stop.
  */
-
-export interface SourceLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** What the poller needs from the ingest service. */
-export interface EventSink {
-  readonly maxBatchSize: number;
-  record(drafts: readonly EventDraft[]): Promise<IngestResult>;
-}
 
 export interface PollerOptions {
   /** API root, e.g. https://api.github.com (GitHub Enterprise: https://HOST/api/v3). */
@@ -88,29 +84,12 @@ export interface PollResult {
   readonly error?: string;
 }
 
-const API_VERSION = "2022-11-28";
-const TARGET_PATTERN =
-  /^(events|users\/[A-Za-z0-9-]{1,39}|orgs\/[A-Za-z0-9-]{1,39}|repos\/[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100})$/;
-
-export function isPollTarget(target: string): boolean {
-  return TARGET_PATTERN.test(target);
-}
-
-interface SavedState {
-  readonly version: 1;
-  readonly target: string;
-  readonly etag: string | null;
-  readonly seen: string[];
-}
-
 export class GitHubPoller {
-  private etag: string | null = null;
-  /** Ids from completed walks, oldest first (a Set keeps insertion order), bounded by rememberIds. */
-  private readonly seen = new Set<string>();
+  /** The ETag and the ids from completed walks. */
+  private readonly memory: PollMemory;
   /** Ids recorded by a walk that failed part-way: not re-recorded, but not an end of walk either. */
   private readonly pending = new Set<string>();
   private consecutiveErrors = 0;
-  private stateLoaded = false;
   private readonly counters: PollStats = {
     polls: 0,
     notModified: 0,
@@ -143,6 +122,12 @@ export class GitHubPoller {
     this.sleep = deps.sleep ?? sleep;
     this.now = deps.now ?? Date.now;
     this.logger = deps.logger;
+    this.memory = new PollMemory(
+      options.target,
+      options.rememberIds ?? 10_000,
+      options.stateFile,
+      deps.logger,
+    );
   }
 
   get stats(): Readonly<PollStats> {
@@ -150,9 +135,7 @@ export class GitHubPoller {
   }
 
   get firstPageUrl(): string {
-    const base = this.options.baseUrl.replace(/\/+$/, "");
-    const path = this.options.target === "events" ? "events" : `${this.options.target}/events`;
-    return `${base}/${path}?per_page=${this.options.perPage}`;
+    return firstPageUrl(this.options.baseUrl, this.options.target, this.options.perPage);
   }
 
   /** Runs in the background until `stop()` (what `eventscore serve` does with GITHUB_POLL_ON_START). */
@@ -193,23 +176,23 @@ export class GitHubPoller {
   }
 
   private async poll(signal: AbortSignal | undefined): Promise<PollResult> {
-    await this.loadState();
+    await this.memory.load();
     this.counters.polls += 1;
-    const hadBaseline = this.seen.size > 0;
+    const hadBaseline = this.memory.size > 0;
     const collected: GitHubEvent[] = [];
     const collectedIds = new Set<string>();
     let url: string | null = this.firstPageUrl;
     let pages = 0;
     let reachedSeen = false;
     let firstEtag: string | null = null;
-    let pollIntervalMs = 0;
+    let intervalMs = 0;
     let lastResponse: Response | null = null;
     let walkError: string | null = null;
 
     while (url !== null && pages < this.options.maxPages) {
-      const response = await this.request(url, pages === 0 ? this.etag : null, signal);
+      const response = await this.request(url, pages === 0 ? this.memory.etag : null, signal);
       lastResponse = response;
-      if (pages === 0) pollIntervalMs = secondsHeader(response, "x-poll-interval") * 1000;
+      if (pages === 0) intervalMs = pollIntervalMs(response);
       if (response.status === 304 && pages === 0) {
         await response.body?.cancel();
         this.counters.notModified += 1;
@@ -220,12 +203,12 @@ export class GitHubPoller {
           newEvents: 0,
           accepted: 0,
           gap: false,
-          waitMs: this.nextWait(response, pollIntervalMs),
+          waitMs: this.nextWait(response, intervalMs),
         };
       }
       if (response.status !== 200) {
         await response.body?.cancel();
-        const limited = this.rateLimitWait(response);
+        const limited = rateLimitWaitMs(response, this.now());
         if (pages === 0 || limited !== null) {
           if (limited !== null) return this.limited(response, limited);
           return this.failed(`GET ${url} answered ${response.status}`);
@@ -245,7 +228,7 @@ export class GitHubPoller {
           continue;
         }
         const id = String(item.id);
-        if (this.seen.has(id)) {
+        if (this.memory.has(id)) {
           reachedSeen = true;
           continue;
         }
@@ -273,15 +256,15 @@ export class GitHubPoller {
     const outcome = await this.record(collected);
     this.counters.newEvents += collected.length;
     if (walkError === null) {
-      for (const id of this.pending) this.remember(id);
+      for (const id of this.pending) this.memory.remember(id);
       this.pending.clear();
-      for (const event of collected) this.remember(String(event.id));
-      this.etag = firstEtag;
+      for (const event of collected) this.memory.remember(String(event.id));
+      this.memory.etag = firstEtag;
     } else {
       // The next poll must walk past these again (no 304, no early stop) to reach the older pages.
       for (const event of collected) this.pending.add(String(event.id));
     }
-    await this.saveState();
+    await this.memory.save();
 
     if (walkError !== null) {
       this.logger?.warn("github poller: stopped walking pages early", { error: walkError, pages });
@@ -295,7 +278,7 @@ export class GitHubPoller {
       newEvents: collected.length,
       accepted: outcome.accepted,
       gap,
-      waitMs: lastResponse === null ? this.options.intervalMs : this.nextWait(lastResponse, pollIntervalMs),
+      waitMs: lastResponse === null ? this.options.intervalMs : this.nextWait(lastResponse, intervalMs),
     };
   }
 
@@ -326,71 +309,33 @@ export class GitHubPoller {
     etag: string | null,
     signal: AbortSignal | undefined,
   ): Promise<Response> {
-    const headers: Record<string, string> = {
-      accept: "application/vnd.github+json",
-      "x-github-api-version": API_VERSION,
-      "user-agent": "eventscore-poller",
-    };
-    if (this.options.token !== null) headers["authorization"] = `Bearer ${this.options.token}`;
-    if (etag !== null) headers["if-none-match"] = etag;
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
     return this.fetch(url, {
-      headers,
+      headers: requestHeaders(this.options.token, etag),
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     });
   }
 
-  /** The `rel="next"` link, only on the API's own origin (the token must not go anywhere else). */
   private nextLink(response: Response): string | null {
-    const next = parseLinkHeader(response.headers.get("link"))["next"];
-    if (next === undefined) return null;
-    let target: URL;
-    try {
-      target = new URL(next, this.options.baseUrl);
-    } catch {
-      return null;
+    const next = nextPageUrl(response, this.options.baseUrl);
+    if (next.foreign) {
+      this.logger?.warn("github poller: ignoring a next link to another origin", {
+        link: response.headers.get("link"),
+      });
     }
-    if (target.origin !== new URL(this.options.baseUrl).origin) {
-      this.logger?.warn("github poller: ignoring a next link to another origin", { link: next });
-      return null;
-    }
-    return target.toString();
+    return next.url;
   }
 
   /** Waits at least the interval and X-Poll-Interval; until the reset when the limit is spent. */
-  private nextWait(response: Response, pollIntervalMs: number): number {
-    const wait = Math.max(this.options.intervalMs, pollIntervalMs);
-    const untilReset = this.untilReset(response);
+  private nextWait(response: Response, pollInterval: number): number {
+    const wait = Math.max(this.options.intervalMs, pollInterval);
+    const untilReset = untilResetMs(response, this.now());
     if (untilReset !== null) {
       this.counters.rateLimited += 1;
       this.logger?.warn("github poller: rate limit spent, waiting for the reset", { waitMs: untilReset });
       return Math.max(wait, untilReset);
     }
     return wait;
-  }
-
-  /** For a 403/429: the wait Retry-After or the rate-limit reset asks for, or null when neither applies. */
-  private rateLimitWait(response: Response): number | null {
-    if (response.status !== 403 && response.status !== 429) return null;
-    const retryAfter = response.headers.get("retry-after");
-    if (retryAfter !== null) {
-      const seconds = Number(retryAfter);
-      if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-      const date = Date.parse(retryAfter);
-      if (Number.isFinite(date)) return Math.max(0, date - this.now());
-    }
-    const untilReset = this.untilReset(response);
-    if (untilReset !== null) return untilReset;
-    // GitHub's secondary rate limits may come without headers: wait at least a minute.
-    return response.status === 429 ? 60_000 : null;
-  }
-
-  /** Time until X-RateLimit-Reset when X-RateLimit-Remaining is 0, else null. */
-  private untilReset(response: Response): number | null {
-    if (response.headers.get("x-ratelimit-remaining")?.trim() !== "0") return null;
-    const reset = Number(response.headers.get("x-ratelimit-reset"));
-    if (!Number.isFinite(reset) || reset <= 0) return 60_000;
-    return Math.max(0, reset * 1000 - this.now()) + 1000;
   }
 
   private limited(response: Response, waitMs: number): PollResult {
@@ -418,90 +363,4 @@ export class GitHubPoller {
     });
     return { status: "error", pages: 0, newEvents: 0, accepted: 0, gap: false, waitMs, error };
   }
-
-  private remember(id: string): void {
-    this.seen.delete(id);
-    this.seen.add(id);
-    const limit = this.options.rememberIds ?? 10_000;
-    while (this.seen.size > limit) {
-      const oldest = this.seen.values().next().value;
-      if (oldest === undefined) break;
-      this.seen.delete(oldest);
-    }
-  }
-
-  private async loadState(): Promise<void> {
-    if (this.stateLoaded || this.options.stateFile === null) return;
-    this.stateLoaded = true;
-    let text: string;
-    try {
-      text = await readFile(this.options.stateFile, "utf8");
-    } catch {
-      return;
-    }
-    try {
-      const state = JSON.parse(text) as Partial<SavedState>;
-      if (state.version !== 1 || state.target !== this.options.target) return;
-      if (typeof state.etag === "string") this.etag = state.etag;
-      if (Array.isArray(state.seen))
-        for (const id of state.seen) if (typeof id === "string") this.remember(id);
-    } catch (error) {
-      this.logger?.warn("github poller: ignoring an unreadable state file", {
-        file: this.options.stateFile,
-        error: String(error),
-      });
-    }
-  }
-
-  private async saveState(): Promise<void> {
-    const file = this.options.stateFile;
-    if (file === null) return;
-    const state: SavedState = {
-      version: 1,
-      target: this.options.target,
-      etag: this.etag,
-      seen: [...this.seen].slice(-2000),
-    };
-    try {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(`${file}.tmp`, JSON.stringify(state));
-      await rename(`${file}.tmp`, file);
-    } catch (error) {
-      this.logger?.warn("github poller: cannot save the state file", { file, error: String(error) });
-    }
-  }
-}
-
-/** `<url>; rel="next", <url>; rel="last"` → { next: url, last: url }. */
-export function parseLinkHeader(header: string | null): Record<string, string> {
-  const links: Record<string, string> = {};
-  if (header === null) return links;
-  for (const part of header.split(",")) {
-    const match = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
-    if (match === null) continue;
-    const rel = /rel="?([^";]+)"?/.exec(match[2] ?? "");
-    if (rel?.[1] !== undefined) for (const name of rel[1].split(/\s+/)) links[name] = match[1] ?? "";
-  }
-  return links;
-}
-
-function secondsHeader(response: Response, name: string): number {
-  const value = Number(response.headers.get(name));
-  return Number.isFinite(value) && value > 0 ? value : 0;
-}
-
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

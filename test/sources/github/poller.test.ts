@@ -6,13 +6,8 @@ import { createApp, type App } from "../../../src/server/app.js";
 import { loadConfig } from "../../../src/server/config.js";
 import { createJsonLogger } from "../../../src/server/logger.js";
 import type { GitHubEvent } from "../../../src/sources/github/mapping.js";
-import {
-  GitHubPoller,
-  parseLinkHeader,
-  sleep,
-  type PollerDeps,
-  type PollerOptions,
-} from "../../../src/sources/github/poller.js";
+import { sleep } from "../../../src/sources/github/events-api.js";
+import { GitHubPoller, type PollerDeps, type PollerOptions } from "../../../src/sources/github/poller.js";
 import { HOUR_0 } from "../../support/github-truth.js";
 import { loadTimeline, startFakeGitHub, type FakeGitHub } from "../../support/fake-github.js";
 
@@ -316,17 +311,6 @@ describe("GitHub Events API poller (fake GitHub serving the 2015-01-01 00:00 hou
           new GitHubPoller({ ...optionsFor("http://127.0.0.1:1"), target }, { sink: app.services.ingest }),
       ).toThrow(/poll target/);
     }
-  });
-});
-
-describe("Link header", () => {
-  it("parses next and last", () => {
-    expect(
-      parseLinkHeader(
-        '<https://api.github.com/events?page=2>; rel="next", <https://api.github.com/events?page=3>; rel="last"',
-      ),
-    ).toEqual({ next: "https://api.github.com/events?page=2", last: "https://api.github.com/events?page=3" });
-    expect(parseLinkHeader(null)).toEqual({});
   });
 });
 
