@@ -474,15 +474,14 @@ cmd_start() {
 
 # The pid file is written as soon as the launching subshell forks, but until it
 # has exec'd java its command line is still this script's, and running_pid would
-# call the node dead. Wait (briefly) for the exec, or for the child to die.
+# call the node dead. Wait (at most 30 s) until running_pid recognises the node,
+# or the child dies (cmd_wait then reports the death with the logs).
 wait_for_exec() {
-  local pid=$1 tries
+  local tries
   for ((tries = 0; tries < 300; tries++)); do
-    pid_alive "$pid" || return 0 # cmd_wait reports the death with the logs
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$DAEMON_CLASS"; then return 0; fi
+    if running_pid >/dev/null || ! pid_alive "$1"; then return 0; fi
     sleep 0.1
   done
-  return 0
 }
 
 cmd_stop() {

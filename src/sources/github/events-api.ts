@@ -53,17 +53,20 @@ export function parseLinkHeader(header: string | null): Record<string, string> {
  * The `rel="next"` link, or null when there is none or it leaves the API's origin: the token
  * is sent with every page, so it must not follow a link anywhere else.
  */
-export function nextPageUrl(response: Response, baseUrl: string): { url: string | null; foreign: boolean } {
+export function nextPageUrl(
+  response: Response,
+  baseUrl: string,
+): { url: string | null; refused: string | null } {
   const next = parseLinkHeader(response.headers.get("link"))["next"];
-  if (next === undefined) return { url: null, foreign: false };
+  if (next === undefined) return { url: null, refused: null };
   let target: URL;
   try {
     target = new URL(next, baseUrl);
   } catch {
-    return { url: null, foreign: false };
+    return { url: null, refused: null };
   }
-  if (target.origin !== new URL(baseUrl).origin) return { url: null, foreign: true };
-  return { url: target.toString(), foreign: false };
+  if (target.origin !== new URL(baseUrl).origin) return { url: null, refused: next };
+  return { url: target.toString(), refused: null };
 }
 
 /** `X-Poll-Interval` in milliseconds, 0 when absent or unreadable. */
@@ -97,21 +100,4 @@ export function rateLimitWaitMs(response: Response, now: number): number | null 
   if (untilReset !== null) return untilReset;
   // GitHub's secondary rate limits may come without headers: wait at least a minute.
   return response.status === 429 ? 60_000 : null;
-}
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

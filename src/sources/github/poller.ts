@@ -1,3 +1,4 @@
+import { sleep } from "../../services/abortable.js";
 import {
   firstPageUrl,
   isPollTarget,
@@ -5,7 +6,6 @@ import {
   pollIntervalMs,
   rateLimitWaitMs,
   requestHeaders,
-  sleep,
   untilResetMs,
 } from "./events-api.js";
 import { fromGitHubEvent, isGitHubEvent, type GitHubEvent } from "./mapping.js";
@@ -318,10 +318,8 @@ export class GitHubPoller {
 
   private nextLink(response: Response): string | null {
     const next = nextPageUrl(response, this.options.baseUrl);
-    if (next.foreign) {
-      this.logger?.warn("github poller: ignoring a next link to another origin", {
-        link: response.headers.get("link"),
-      });
+    if (next.refused !== null) {
+      this.logger?.warn("github poller: ignoring a next link to another origin", { link: next.refused });
     }
     return next.url;
   }

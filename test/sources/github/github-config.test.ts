@@ -4,7 +4,7 @@ import { ConfigError } from "../../../src/server/env.js";
 import { loadGitHubConfig } from "../../../src/server/github-config.js";
 import { createJsonLogger } from "../../../src/server/logger.js";
 import { startInstance } from "../../../src/server/start.js";
-import { sleep } from "../../../src/sources/github/events-api.js";
+import { sleep } from "../../../src/services/abortable.js";
 import { HOUR_1 } from "../../support/github-truth.js";
 import { loadTimeline, startFakeGitHub } from "../../support/fake-github.js";
 

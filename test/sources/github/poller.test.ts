@@ -6,7 +6,7 @@ import { createApp, type App } from "../../../src/server/app.js";
 import { loadConfig } from "../../../src/server/config.js";
 import { createJsonLogger } from "../../../src/server/logger.js";
 import type { GitHubEvent } from "../../../src/sources/github/mapping.js";
-import { sleep } from "../../../src/sources/github/events-api.js";
+import { sleep } from "../../../src/services/abortable.js";
 import { GitHubPoller, type PollerDeps, type PollerOptions } from "../../../src/sources/github/poller.js";
 import { HOUR_0 } from "../../support/github-truth.js";
 import { loadTimeline, startFakeGitHub, type FakeGitHub } from "../../support/fake-github.js";
