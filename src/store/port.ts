@@ -10,6 +10,9 @@ import type { EventPosition, RankPosition } from "../domain/cursor.js";
 import type { ScoredEvent } from "../domain/event.js";
 import type { Period } from "../domain/time.js";
 
+/** An event ready to store: scored, fingerprinted, and marked as ranked (in leaderboards) or not. */
+export type ReadyEvent = ScoredEvent & { readonly ranked: boolean };
+
 /** A recorded event as read back. `ranked` is false for events left out of leaderboards (bots). */
 export interface StoredEvent extends ScoredEvent {
   readonly ranked: boolean;
@@ -96,8 +99,8 @@ export interface ReportSource {
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]>;
 }
 
-/** Every adapter also serves the report cells its append() keeps (see ReportSource). */
-export interface EventStore extends ReportSource {
+/** What every store does besides reading and writing events. */
+export interface StoreLifecycle {
   /** "sqlite" or "cassandra": for logs, health and metrics. */
   readonly kind: string;
 
@@ -108,15 +111,10 @@ export interface EventStore extends ReportSource {
   ping(): Promise<void>;
 
   close(): Promise<void>;
+}
 
-  /**
-   * Stores events and updates every aggregate, idempotently by event id. When the returned
-   * promise resolves, every "inserted" event is durable. Events of one call may belong to many
-   * users and days; an id repeated inside one call is stored once (later copies are duplicates
-   * or conflicts of the first).
-   */
-  append(events: readonly (ScoredEvent & { readonly ranked: boolean })[]): Promise<AppendOutcome[]>;
-
+/** The read side, the same on every store and whichever path wrote the events. */
+export interface EventReader extends ReportSource {
   /** A user's events in [from, to), newest first (occurredAt desc, id desc). */
   history(query: HistoryQuery): Promise<StoredEvent[]>;
 
@@ -128,10 +126,70 @@ export interface EventStore extends ReportSource {
 
   /** A user's place on a leaderboard; null when the user has no ranked event in the period. */
   standing(userId: string, period: Period, type: string | null): Promise<Standing | null>;
+}
+
+/** A store that is written directly by ingest: the embedded path, one transaction per append. */
+export interface EventStore extends StoreLifecycle, EventReader {
+  /**
+   * Stores events and updates every aggregate, idempotently by event id. When the returned
+   * promise resolves, every "inserted" event is durable. Events of one call may belong to many
+   * users and days; an id repeated inside one call is stored once (later copies are duplicates
+   * or conflicts of the first).
+   */
+  append(events: readonly ReadyEvent[]): Promise<AppendOutcome[]>;
 
   /**
    * Repair path: recomputes every aggregate and leaderboard from the event log, using the
    * points stored with each event. Returns the number of events read.
    */
   rebuildAggregates(): Promise<number>;
+}
+
+/** One record of a log partition, as its aggregator applies it. */
+export interface LogRecord {
+  /** The record's offset in its log partition: increases with every record. */
+  readonly offset: number;
+  readonly event: ReadyEvent;
+}
+
+/** The new totals of one user in one period after an apply: what live score pushes show. */
+export interface TallyChange {
+  readonly period: Period;
+  readonly tally: UserTally;
+}
+
+export interface ShardApplied {
+  /** One per record, in input order. */
+  readonly outcomes: AppendOutcome[];
+  /** Every (user, period) whose totals the apply changed, with the totals after it. */
+  readonly changes: TallyChange[];
+}
+
+/**
+ * The only writer of the rows of one log partition (docs/cassandra.md, "Log-first ingest").
+ * `apply` may be given records it (or an earlier owner, or a zombie) already applied, in whole
+ * or in part: every row is fenced by the offsets it holds, so nothing is counted twice.
+ */
+export interface ShardWriter {
+  readonly shard: number;
+  /** Applies records of this log partition, in offset order. */
+  apply(records: readonly LogRecord[]): Promise<ShardApplied>;
+}
+
+/** A store fed by the event log: aggregators own its rows, one writer per log partition. */
+export interface LogFedStore extends StoreLifecycle, EventReader {
+  /**
+   * Takes over the rows of one log partition, after the log assigned it to this process.
+   * `shardCount` is the log's partition count, fixed for the life of the store.
+   */
+  openShard(shard: number, shardCount: number): Promise<ShardWriter>;
+
+  /** The last applied offset of each log partition that has applied anything. */
+  appliedOffsets(): Promise<Map<number, number>>;
+
+  /**
+   * The outcomes of records that are already applied (their offsets at most the applied offset
+   * of their partition), read back from the idempotency claims.
+   */
+  outcomesOf(records: readonly (LogRecord & { readonly shard: number })[]): Promise<AppendOutcome[]>;
 }

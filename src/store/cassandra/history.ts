@@ -3,6 +3,12 @@ import { dayOf } from "../../domain/time.js";
 import type { HistoryQuery, StoredEvent } from "../port.js";
 import { toNumber, toText, toTextOrNull, type StoreContext } from "./context.js";
 
+/** History needs only the client and the two history statements. */
+export type HistoryContext = {
+  readonly client: StoreContext["client"];
+  readonly cql: Pick<StoreContext["cql"], "historyDays" | "historyPage">;
+};
+
 type Row = DriverTypes.Row;
 
 /** Day partitions read at once. Small: most pages are filled by the newest day or two. */
@@ -20,7 +26,7 @@ const FILTERED_FETCH = 500;
  * up to the cursor (or the range end), which also makes the cursor work across partitions.
  * The type filter is applied in memory: rows are narrow and ALLOW FILTERING would scan anyway.
  */
-export async function readHistory(ctx: StoreContext, query: HistoryQuery): Promise<StoredEvent[]> {
+export async function readHistory(ctx: HistoryContext, query: HistoryQuery): Promise<StoredEvent[]> {
   if (query.limit <= 0 || (query.types !== null && query.types.length === 0)) return [];
   const lower: [Date, string] = [query.from, ""];
   const upper: [Date, string] =
@@ -45,7 +51,7 @@ export async function readHistory(ctx: StoreContext, query: HistoryQuery): Promi
 }
 
 async function daysWithEvents(
-  ctx: StoreContext,
+  ctx: HistoryContext,
   userId: string,
   fromDay: string,
   toDay: string,
@@ -63,7 +69,7 @@ async function daysWithEvents(
 
 /** Up to `wanted` matching rows of one day partition, paging only when the type filter skips rows. */
 async function readDay(
-  ctx: StoreContext,
+  ctx: HistoryContext,
   params: unknown[],
   types: ReadonlySet<string> | null,
   wanted: number,

@@ -86,6 +86,8 @@ export function routingKey(partition: readonly (string | number)[]): Buffer {
 export function packByReplicas(
   statements: readonly KeyedStatement[],
   replicasOf: ReplicaLookup,
+  /** Never cut a partition's statements into two batches (they must apply atomically). */
+  keepPartitionsWhole = false,
 ): Statement[][] {
   // Partitions by table (query) and key; replica sets named by their sorted addresses, once each.
   const partitions = new Map<string, Map<string, { replicas: string; statements: Statement[] }>>();
@@ -115,7 +117,7 @@ export function packByReplicas(
   const open = new Map<string, { rows: Statement[]; partitions: number; bytes: number }>();
   const batches: Statement[][] = [];
   for (const { replicas, statements: rows } of [...partitions.values()].flatMap((t) => [...t.values()])) {
-    for (const piece of piecesOf(rows)) {
+    for (const piece of keepPartitionsWhole ? [wholePiece(rows)] : piecesOf(rows)) {
       const batch = open.get(replicas);
       if (
         batch &&
@@ -150,6 +152,13 @@ function piecesOf(rows: readonly Statement[]): { rows: Statement[]; bytes: numbe
     current.bytes += bytes;
   }
   return pieces;
+}
+
+function wholePiece(rows: Statement[]): { rows: Statement[]; bytes: number } {
+  return {
+    rows,
+    bytes: rows.reduce((sum, row) => sum + row.params.reduce<number>((n, v) => n + sizeOf(v), 0), 0),
+  };
 }
 
 /** The serialized size of a value, roughly: text by its UTF-8 bytes, lists by their items. */

@@ -1,0 +1,234 @@
+import type { Period } from "../../domain/time.js";
+import { POINTS_METRIC } from "../aggregates.js";
+import type {
+  AppendOutcome,
+  HistoryQuery,
+  LeaderboardQuery,
+  LogFedStore,
+  LogRecord,
+  ReportCell,
+  ReportScope,
+  ShardWriter,
+  Standing,
+  StoredEvent,
+  TypeTally,
+  UserTally,
+} from "../port.js";
+import { mapConcurrent } from "./concurrency.js";
+import { toNumber, toText } from "./context.js";
+import { Cql } from "./cql.js";
+import { readHistory, type HistoryContext } from "./history.js";
+import { runMigrations } from "./migrations.js";
+import {
+  checkKeyspaceName,
+  createClient,
+  DEV_REPLICATION,
+  type CassandraStoreOptions,
+  type Client,
+} from "./options.js";
+import { boardCounter, readBoardPage } from "./shard/board-read.js";
+import type { LogFedContext } from "./shard/context.js";
+import { Layout } from "./shard/layout.js";
+import { rebuildLogFed } from "./shard/rebuild.js";
+import { CassandraShardWriter } from "./shard/shard-writer.js";
+import { ShardCql } from "./shard/statements.js";
+
+/** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
+const DEFAULT_CACHE_SIZE = 200_000;
+
+export interface LogFedStoreSettings {
+  /** Close the client in close(). False when the client is shared (tests reuse one per file). */
+  readonly ownsClient: boolean;
+  readonly cacheSize?: number;
+}
+
+/**
+ * The production store, fed by the event log (docs/cassandra.md, "Log-first ingest"): the
+ * aggregator that owns a log partition writes that partition's rows through `openShard`, and
+ * every instance reads them. No counters, no LWT, nothing to heal on read.
+ */
+export class CassandraLogFedStore implements LogFedStore {
+  readonly kind = "cassandra";
+  private readonly ctx: LogFedContext;
+  private readonly history$: HistoryContext;
+  private readonly layout: Layout;
+
+  constructor(
+    readonly client: Client,
+    private readonly options: CassandraStoreOptions,
+    private readonly settings: LogFedStoreSettings = { ownsClient: true },
+  ) {
+    const keyspace = checkKeyspaceName(options.keyspace);
+    const sql = new ShardCql(keyspace);
+    this.ctx = { client, keyspace, sql, concurrency: options.concurrency ?? 64 };
+    this.history$ = { client, cql: new Cql(keyspace) };
+    this.layout = new Layout(this.ctx);
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.client, {
+      keyspace: this.options.keyspace,
+      replication:
+        this.options.replication ??
+        (this.options.replicationFactor !== undefined
+          ? { class: "SimpleStrategy", replicationFactor: this.options.replicationFactor }
+          : DEV_REPLICATION),
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.client.execute("SELECT release_version FROM system.local", [], { isIdempotent: true });
+  }
+
+  async close(): Promise<void> {
+    if (this.settings.ownsClient) await this.client.shutdown();
+  }
+
+  async openShard(shard: number, shardCount: number): Promise<ShardWriter> {
+    const { epoch } = await this.layout.claim(shardCount);
+    return new CassandraShardWriter(this.ctx, shard, epoch, this.settings.cacheSize ?? DEFAULT_CACHE_SIZE);
+  }
+
+  /**
+   * Recomputes every aggregate from the event log; no aggregator may run meanwhile (the caller
+   * checks the consumer group; new aggregators wait). Returns the number of events counted.
+   */
+  rebuild(): Promise<number> {
+    return rebuildLogFed(this.ctx);
+  }
+
+  async appliedOffsets(): Promise<Map<number, number>> {
+    const result = await this.client.execute(this.ctx.sql.progressRead, [], {
+      prepare: true,
+      isIdempotent: true,
+    });
+    return new Map(
+      result.rows.map((row) => [toNumber(row["log_partition"]), toNumber(row["applied_offset"])]),
+    );
+  }
+
+  async outcomesOf(records: readonly (LogRecord & { readonly shard: number })[]): Promise<AppendOutcome[]> {
+    return mapConcurrent(records, this.ctx.concurrency, async ({ shard, offset, event }) => {
+      const result = await this.client.execute(this.ctx.sql.claimsOf, [event.id], {
+        prepare: true,
+        isIdempotent: true,
+      });
+      const own = result.rows.find((row) => toText(row["user_id"]) === event.userId);
+      if (own === undefined) return "conflict";
+      if (toNumber(own["log_partition"]) === shard && toNumber(own["log_offset"]) === offset)
+        return "inserted";
+      return toText(own["fingerprint"]) === event.fingerprint ? "duplicate" : "conflict";
+    });
+  }
+
+  history(query: HistoryQuery): Promise<StoredEvent[]> {
+    return readHistory(this.history$, query);
+  }
+
+  /** One single-partition read per user, concurrently. */
+  async tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
+    return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
+      const rows = await this.typeCountRows(userId, period);
+      const byType: TypeTally[] = rows
+        .filter((row) => row.events !== 0)
+        .map((row) => ({ type: row.type, count: row.events, points: row.points }))
+        .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+      const count = byType.reduce((sum, t) => sum + t.count, 0);
+      const points = byType.reduce((sum, t) => sum + t.points, 0);
+      return { userId, count, points, byType };
+    });
+  }
+
+  async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
+    const shards = await this.layout.shards();
+    return readBoardPage(this.ctx, boardOf(query.period, query.type), shards, query.after, query.limit);
+  }
+
+  /** The value comes from the user's own counts; the rank from every shard's count above it. */
+  async standing(userId: string, period: Period, type: string | null): Promise<Standing | null> {
+    const rows = await this.typeCountRows(userId, period);
+    const counted = type === null ? rows : rows.filter((row) => row.type === type);
+    const rankedEvents = counted.reduce((sum, row) => sum + row.rankedEvents, 0);
+    if (rankedEvents === 0) return null;
+    const value = type === null ? counted.reduce((sum, row) => sum + row.rankedPoints, 0) : rankedEvents;
+    const shards = await this.layout.shards();
+    const above = await boardCounter(this.ctx, boardOf(period, type), shards).countAbove(value);
+    return { userId, value, rank: above + 1 };
+  }
+
+  /** Every shard's partition of the day and scope; "" in category and group means none. */
+  async reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
+    const shards = await this.layout.shards();
+    const perShard = await mapConcurrent(
+      Array.from({ length: shards }, (_, shard) => shard),
+      this.ctx.concurrency,
+      async (shard) => {
+        const result = await this.client.execute(this.ctx.sql.cellsOfShard, [day, scope, shard], {
+          prepare: true,
+          isIdempotent: true,
+          fetchSize: 5000,
+        });
+        const cells: ReportCell[] = [];
+        for await (const row of result) {
+          const category = toText(row["category"]);
+          const group = toText(row["group_name"]);
+          cells.push({
+            day,
+            type: toText(row["type"]),
+            category: category === "" ? null : category,
+            group: group === "" ? null : group,
+            userId: toText(row["user_id"]),
+            events: toNumber(row["events"]),
+            points: toNumber(row["points"]),
+          });
+        }
+        return cells;
+      },
+    );
+    return perShard.flat();
+  }
+
+  private async typeCountRows(
+    userId: string,
+    period: Period,
+  ): Promise<{ type: string; events: number; points: number; rankedEvents: number; rankedPoints: number }[]> {
+    const result = await this.client.execute(
+      this.ctx.sql.typeCountsOf,
+      [userId, period.window, period.bucket],
+      {
+        prepare: true,
+        isIdempotent: true,
+      },
+    );
+    return result.rows
+      .filter((row) => row["type"] !== null)
+      .map((row) => ({
+        type: toText(row["type"]),
+        events: toNumber(row["events"]),
+        points: toNumber(row["points"]),
+        rankedEvents: toNumber(row["ranked_events"]),
+        rankedPoints: toNumber(row["ranked_points"]),
+      }));
+  }
+}
+
+function boardOf(period: Period, type: string | null): { window: string; bucket: string; metric: string } {
+  return { window: period.window, bucket: period.bucket, metric: type ?? POINTS_METRIC };
+}
+
+/** Connects, and runs the migrations unless `migrate: false`. */
+export async function createLogFedStore(
+  options: CassandraStoreOptions,
+  settings: Omit<LogFedStoreSettings, "ownsClient"> = {},
+): Promise<CassandraLogFedStore> {
+  const client = createClient(options);
+  await client.connect();
+  const store = new CassandraLogFedStore(client, options, { ...settings, ownsClient: true });
+  try {
+    if (options.migrate !== false) await store.migrate();
+  } catch (error) {
+    await client.shutdown();
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,65 @@
+import { toNumber, toText } from "../context.js";
+import type { LogFedContext } from "./context.js";
+
+/** How long readers trust a missing shard count (no aggregator has started yet). */
+const UNKNOWN_SHARDS_MS = 1_000;
+
+/**
+ * The store's layout, kept in `meta`: `shards`, the log's partition count (boards and report
+ * cells have one shard per log partition, so readers must know how many there are), and
+ * `epoch`, raised by each rebuild (see fence.ts).
+ */
+export class Layout {
+  private known: number | null = null;
+  private unknownUntil = 0;
+
+  constructor(private readonly ctx: LogFedContext) {}
+
+  /** Read by an aggregator taking over a partition: records the partition count, or checks it. */
+  async claim(shardCount: number): Promise<{ epoch: number }> {
+    const meta = await this.read();
+    if ((meta.get("rebuilding") ?? 0) !== 0) throw new RebuildInProgressError(this.ctx.keyspace);
+    const stored = meta.get("shards");
+    if (stored === undefined) {
+      await this.ctx.client.execute(this.ctx.sql.metaWrite, [shardCount, "shards"], {
+        prepare: true,
+        isIdempotent: true,
+      });
+    } else if (stored !== shardCount) {
+      throw new Error(
+        `keyspace ${this.ctx.keyspace} was built for a log of ${stored} partitions, but the log has ${shardCount}: ` +
+          "a topic's partition count is fixed for the life of its keyspace (docs/cassandra.md)",
+      );
+    }
+    this.known = shardCount;
+    return { epoch: meta.get("epoch") ?? 0 };
+  }
+
+  /** The shard count for reads; 0 until an aggregator has started. */
+  async shards(): Promise<number> {
+    if (this.known !== null) return this.known;
+    if (Date.now() < this.unknownUntil) return 0;
+    const stored = (await this.read()).get("shards");
+    if (stored === undefined) {
+      this.unknownUntil = Date.now() + UNKNOWN_SHARDS_MS;
+      return 0;
+    }
+    this.known = stored;
+    return stored;
+  }
+
+  private async read(): Promise<Map<string, number>> {
+    const result = await this.ctx.client.execute(this.ctx.sql.metaRead, [], {
+      prepare: true,
+      isIdempotent: true,
+    });
+    return new Map(result.rows.map((row) => [toText(row["name"]), toNumber(row["value"])]));
+  }
+}
+
+/** A rebuild is running (or died half-way and must be run again): aggregators wait for it. */
+export class RebuildInProgressError extends Error {
+  constructor(keyspace: string) {
+    super(`a rebuild of keyspace ${keyspace} is in progress (or must be run again): aggregators wait for it`);
+  }
+}

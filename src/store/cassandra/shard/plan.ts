@@ -1,0 +1,229 @@
+import { periodsContaining, type Window } from "../../../domain/time.js";
+import { POINTS_METRIC } from "../../aggregates.js";
+import type { LogRecord } from "../../port.js";
+import { fenceOf } from "./fence.js";
+
+/** The counts of one event type in one (user, window, bucket). */
+export interface TypeCounts {
+  readonly events: number;
+  readonly points: number;
+  /** Only events that enter leaderboards (users that are not bots). */
+  readonly rankedEvents: number;
+  readonly rankedPoints: number;
+}
+
+/** A `type_counts` partition as stored: its rows and the fence of its last write (0: none). */
+export interface TypeCountsPartition {
+  readonly fence: number;
+  readonly types: ReadonlyMap<string, TypeCounts>;
+}
+
+export interface PeriodKey {
+  readonly userId: string;
+  readonly window: Window;
+  readonly bucket: string;
+}
+
+/** A write of one whole `type_counts` partition: the changed rows and the new fence. */
+export interface TypeCountsWrite extends PeriodKey {
+  readonly fence: number;
+  readonly changed: ReadonlyMap<string, TypeCounts>;
+  /** The partition after the write, for the cache and for live pushes. */
+  readonly after: TypeCountsPartition;
+}
+
+/**
+ * A user's move on one board shard: delete the rows of every value the user has held since the
+ * stored state (a zombie writer may have left any of them), insert the final one.
+ */
+export interface BoardMove extends PeriodKey {
+  readonly metric: string;
+  readonly fence: number;
+  readonly deletes: readonly number[];
+  readonly insert: number;
+}
+
+/** A report cell as stored, with the fence of its last write. */
+export interface ReportCellState {
+  readonly events: number;
+  readonly points: number;
+  readonly fence: number;
+}
+
+export interface ReportCellKey {
+  readonly day: string;
+  readonly scope: "all" | "group";
+  readonly userId: string;
+  readonly type: string;
+  /** "" for none. */
+  readonly category: string;
+  /** "" for none. */
+  readonly group: string;
+}
+
+export interface ReportCellWrite extends ReportCellKey, ReportCellState {}
+
+export interface AggregatePlan {
+  readonly typeCounts: TypeCountsWrite[];
+  readonly boardMoves: BoardMove[];
+  readonly reportCells: ReportCellWrite[];
+}
+
+/** What the planner needs to know of the stored rows that a batch touches. */
+export interface StoredState {
+  typeCounts(key: PeriodKey): TypeCountsPartition;
+  reportCell(key: ReportCellKey): ReportCellState | null;
+}
+
+const NO_COUNTS: TypeCounts = { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+
+export function periodKeyId(key: PeriodKey): string {
+  return `${key.userId}\u0000${key.window}\u0000${key.bucket}`;
+}
+
+export function reportCellUserId(key: { day: string; scope: string; userId: string }): string {
+  return `${key.day}\u0000${key.scope}\u0000${key.userId}`;
+}
+
+export function reportCellId(key: ReportCellKey): string {
+  return `${reportCellUserId(key)}\u0000${key.type}\u0000${key.category}\u0000${key.group}`;
+}
+
+/** The report cells an event counts in: once in scope "all", once per group in scope "group". */
+export function reportCellKeys(record: LogRecord): ReportCellKey[] {
+  const { event } = record;
+  const day = periodsContaining(event.occurredAt)[0]!.bucket;
+  const base = { day, userId: event.userId, type: event.type, category: event.category ?? "" };
+  const groups = event.groups.length === 0 ? [""] : event.groups;
+  return [
+    { ...base, scope: "all", group: "" },
+    ...groups.map((group) => ({ ...base, scope: "group" as const, group })),
+  ];
+}
+
+/** A board value and whether the user is on the board at all (has a ranked event). */
+interface Standing {
+  readonly member: boolean;
+  readonly value: number;
+}
+
+function standingOf(types: ReadonlyMap<string, TypeCounts>, metric: string): Standing {
+  if (metric !== POINTS_METRIC) {
+    const counts = types.get(metric) ?? NO_COUNTS;
+    return { member: counts.rankedEvents > 0, value: counts.rankedEvents };
+  }
+  let rankedEvents = 0;
+  let rankedPoints = 0;
+  for (const counts of types.values()) {
+    rankedEvents += counts.rankedEvents;
+    rankedPoints += counts.rankedPoints;
+  }
+  return { member: rankedEvents > 0, value: rankedPoints };
+}
+
+interface PartitionWork {
+  readonly key: PeriodKey;
+  readonly storedFence: number;
+  readonly types: Map<string, TypeCounts>;
+  readonly changed: Map<string, TypeCounts>;
+  fence: number;
+  /** Per metric: the stored standing and every value reached in this batch, in order. */
+  readonly boards: Map<string, { readonly before: Standing; readonly values: number[]; fence: number }>;
+}
+
+/**
+ * Folds the counted records of one batch (in offset order) into the rows they touch. A record
+ * counts in a row only when its fence is above the row's stored fence, so a batch that was
+ * applied before, in whole or in part, changes nothing it already changed. Pure: the caller
+ * loads the stored state and writes the plan.
+ */
+export function planAggregates(
+  records: readonly LogRecord[],
+  epoch: number,
+  stored: StoredState,
+): AggregatePlan {
+  const partitions = new Map<string, PartitionWork>();
+  const cells = new Map<string, ReportCellWrite>();
+  for (const record of records) {
+    const fence = fenceOf(record.offset, epoch);
+    const { event } = record;
+    for (const { window, bucket } of periodsContaining(event.occurredAt)) {
+      const key: PeriodKey = { userId: event.userId, window, bucket };
+      const id = periodKeyId(key);
+      let work = partitions.get(id);
+      if (!work) {
+        const state = stored.typeCounts(key);
+        work = {
+          key,
+          storedFence: state.fence,
+          types: new Map(state.types),
+          changed: new Map(),
+          fence: state.fence,
+          boards: new Map(),
+        };
+        partitions.set(id, work);
+      }
+      if (fence <= work.storedFence) continue;
+      const metrics = event.ranked ? [event.type, POINTS_METRIC] : [];
+      for (const metric of metrics) {
+        if (!work.boards.has(metric)) {
+          work.boards.set(metric, { before: standingOf(work.types, metric), values: [], fence });
+        }
+      }
+      const old = work.types.get(event.type) ?? NO_COUNTS;
+      const counts: TypeCounts = {
+        events: old.events + 1,
+        points: old.points + event.points,
+        rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+        rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+      };
+      work.types.set(event.type, counts);
+      work.changed.set(event.type, counts);
+      work.fence = fence;
+      for (const metric of metrics) {
+        const board = work.boards.get(metric)!;
+        board.values.push(standingOf(work.types, metric).value);
+        board.fence = fence;
+      }
+    }
+    for (const key of reportCellKeys(record)) {
+      const id = reportCellId(key);
+      const current = cells.get(id) ?? {
+        ...key,
+        ...(stored.reportCell(key) ?? { events: 0, points: 0, fence: 0 }),
+      };
+      if (fence <= current.fence) {
+        cells.set(id, current);
+        continue;
+      }
+      cells.set(id, { ...key, events: current.events + 1, points: current.points + event.points, fence });
+    }
+  }
+  const storedCells = (write: ReportCellWrite): boolean =>
+    write.fence > (stored.reportCell(write)?.fence ?? 0);
+  return {
+    typeCounts: [...partitions.values()]
+      .filter((work) => work.changed.size > 0)
+      .map((work) => ({
+        ...work.key,
+        fence: work.fence,
+        changed: work.changed,
+        after: { fence: work.fence, types: work.types },
+      })),
+    boardMoves: [...partitions.values()].flatMap((work) =>
+      [...work.boards].map(([metric, board]) => boardMove(work.key, metric, board)),
+    ),
+    reportCells: [...cells.values()].filter(storedCells),
+  };
+}
+
+function boardMove(
+  key: PeriodKey,
+  metric: string,
+  board: { readonly before: Standing; readonly values: readonly number[]; readonly fence: number },
+): BoardMove {
+  const insert = board.values[board.values.length - 1]!;
+  const passed = new Set(board.before.member ? [board.before.value, ...board.values] : board.values);
+  passed.delete(insert);
+  return { ...key, metric, fence: board.fence, deletes: [...passed], insert };
+}

@@ -1,0 +1,190 @@
+import { periodsContaining } from "../../../domain/time.js";
+import { POINTS_METRIC } from "../../aggregates.js";
+import { toNumber, toText } from "../context.js";
+import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
+import { mapConcurrent } from "../concurrency.js";
+import type { LogFedContext } from "./context.js";
+import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
+import { reportCellKeys, type TypeCounts } from "./plan.js";
+
+interface TypeCountsTotal {
+  readonly shard: number;
+  readonly userId: string;
+  readonly window: string;
+  readonly bucket: string;
+  readonly types: Map<string, TypeCounts>;
+}
+
+interface CellTotal {
+  readonly shard: number;
+  readonly params: readonly string[];
+  events: number;
+  points: number;
+}
+
+/**
+ * Recomputes every aggregate from the event log (docs/cassandra.md, "Rebuild"). The caller
+ * makes sure no aggregator runs; `meta.rebuilding` keeps new ones from starting meanwhile.
+ *
+ * It takes a new epoch, counts each log partition's logged events up to that partition's applied
+ * offset, deletes every aggregate partition with the timestamp just below the new epoch (which
+ * covers every earlier write, whatever its offset) and writes the totals with the fence of the
+ * applied offset in the new epoch. Records after the applied offset are left to the aggregators,
+ * which replay them from the log when they start again. Returns the number of events counted.
+ */
+export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
+  const { client, sql } = ctx;
+  const meta = await readMeta(ctx);
+  const epoch = (meta.get("epoch") ?? 0) + 1;
+  if (epoch > MAX_EPOCH) throw new Error(`rebuild: the store has used all ${MAX_EPOCH} epochs`);
+  await client.execute(sql.metaWrite, [1, "rebuilding"], { prepare: true, isIdempotent: true });
+  await client.execute(sql.metaWrite, [epoch, "epoch"], { prepare: true, isIdempotent: true });
+
+  const applied = new Map(
+    (await client.execute(sql.progressRead, [], { prepare: true, isIdempotent: true })).rows.map((row) => [
+      toNumber(row["log_partition"]),
+      toNumber(row["applied_offset"]),
+    ]),
+  );
+  const typeCounts = new Map<string, TypeCountsTotal>();
+  const cells = new Map<string, CellTotal>();
+  const days: KeyedStatement[] = [];
+  let counted = 0;
+  const scan = await client.execute(`SELECT * FROM ${ctx.keyspace}.events_by_user_day`, [], {
+    prepare: true,
+    isIdempotent: true,
+    fetchSize: 5000,
+  });
+  for await (const row of scan) {
+    const shard = row["log_partition"] === null ? null : toNumber(row["log_partition"]);
+    if (shard === null || toNumber(row["log_offset"]) > (applied.get(shard) ?? -1)) continue;
+    counted += 1;
+    const event = {
+      userId: toText(row["user_id"]),
+      type: toText(row["type"]),
+      occurredAt: row["occurred_at"] as Date,
+      category: row["category"] === null ? null : toText(row["category"]),
+      groups: ((row["groups"] as string[] | null) ?? []).map(toText),
+      points: toNumber(row["points"]),
+      ranked: row["ranked"] === true,
+    };
+    const fence = fenceOf(applied.get(shard)!, epoch);
+    days.push({
+      query: sql.insertDay,
+      params: [event.userId, toText(row["day"]), fence],
+      partition: [event.userId],
+    });
+    for (const { window, bucket } of periodsContaining(event.occurredAt)) {
+      const id = `${event.userId}\u0000${window}\u0000${bucket}`;
+      let total = typeCounts.get(id);
+      if (!total)
+        typeCounts.set(id, (total = { shard, userId: event.userId, window, bucket, types: new Map() }));
+      const old = total.types.get(event.type) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+      total.types.set(event.type, {
+        events: old.events + 1,
+        points: old.points + event.points,
+        rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+        rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+      });
+    }
+    for (const key of reportCellKeys({
+      offset: 0,
+      event: { ...event, id: "", repo: null, payload: null, fingerprint: "" },
+    })) {
+      const params = [key.day, key.scope, key.userId, key.type, key.category, key.group];
+      const id = `${shard}\u0000${params.join("\u0000")}`;
+      const cell = cells.get(id) ?? { shard, params, events: 0, points: 0 };
+      cell.events += 1;
+      cell.points += event.points;
+      cells.set(id, cell);
+    }
+  }
+
+  await dropEarlierEpochs(ctx, epoch);
+  const fenceOfShard = (shard: number): number => fenceOf(applied.get(shard) ?? -1, epoch);
+  const statements: KeyedStatement[] = [...days];
+  for (const total of typeCounts.values()) {
+    const fence = fenceOfShard(total.shard);
+    const key = [total.userId, total.window, total.bucket];
+    for (const [type, c] of total.types) {
+      statements.push({
+        query: sql.insertTypeCounts,
+        params: [...key, type, c.events, c.points, c.rankedEvents, c.rankedPoints, fence, fence],
+        partition: key,
+      });
+    }
+    for (const [metric, value] of boardValues(total.types)) {
+      const board = [total.window, total.bucket, metric, total.shard];
+      statements.push({
+        query: sql.boardInsert,
+        params: [...board, value, total.userId, fence],
+        partition: board,
+      });
+    }
+  }
+  for (const cell of cells.values()) {
+    const fence = fenceOfShard(cell.shard);
+    const [day, scope, userId, type, category, group] = cell.params;
+    statements.push({
+      query: sql.insertCell,
+      params: [day, scope, cell.shard, userId, type, category, group, cell.events, cell.points, fence, fence],
+      partition: [day!, scope!, cell.shard],
+    });
+  }
+  const batches = packByReplicas(statements, replicaLookup(client, ctx.keyspace), true);
+  await mapConcurrent(batches, ctx.concurrency, (batch) =>
+    client.batch(batch, { prepare: true, logged: false, isIdempotent: true }),
+  );
+  await client.execute(sql.metaWrite, [0, "rebuilding"], { prepare: true, isIdempotent: true });
+  return counted;
+}
+
+/** Board values of one user in one period: points, and the count of each type, when ranked. */
+function boardValues(types: ReadonlyMap<string, TypeCounts>): [string, number][] {
+  const values: [string, number][] = [];
+  let rankedEvents = 0;
+  let rankedPoints = 0;
+  for (const [type, counts] of types) {
+    rankedEvents += counts.rankedEvents;
+    rankedPoints += counts.rankedPoints;
+    if (counts.rankedEvents > 0) values.push([type, counts.rankedEvents]);
+  }
+  if (rankedEvents > 0) values.push([POINTS_METRIC, rankedPoints]);
+  return values;
+}
+
+/** Deletes every partition of the aggregate tables as of just before the epoch. */
+async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<void> {
+  const before = epochStart(epoch) - 1;
+  const tables: [string, string[]][] = [
+    ["type_counts", ["user_id", "time_window", "bucket"]],
+    ["board_shards", ["time_window", "bucket", "metric", "shard"]],
+    ["report_cells", ["day", "scope", "shard"]],
+  ];
+  for (const [table, columns] of tables) {
+    const keys = await ctx.client.execute(
+      `SELECT DISTINCT ${columns.join(", ")} FROM ${ctx.keyspace}.${table}`,
+      [],
+      {
+        prepare: true,
+        isIdempotent: true,
+        fetchSize: 5000,
+      },
+    );
+    const where = columns.map((column) => `${column} = ?`).join(" AND ");
+    const query = `DELETE FROM ${ctx.keyspace}.${table} USING TIMESTAMP ? WHERE ${where}`;
+    const deletes: unknown[][] = [];
+    for await (const row of keys) deletes.push([before, ...columns.map((column) => row[column])]);
+    await mapConcurrent(deletes, ctx.concurrency, (params) =>
+      ctx.client.execute(query, params, { prepare: true, isIdempotent: true }),
+    );
+  }
+}
+
+async function readMeta(ctx: LogFedContext): Promise<Map<string, number>> {
+  const result = await ctx.client.execute(`SELECT name, value FROM ${ctx.keyspace}.meta`, [], {
+    prepare: true,
+    isIdempotent: true,
+  });
+  return new Map(result.rows.map((row) => [toText(row["name"]), toNumber(row["value"])]));
+}

@@ -1,0 +1,348 @@
+import { dayOf, periodsContaining } from "../../../domain/time.js";
+import type { LogRecord, ShardApplied, ShardWriter, TallyChange, UserTally } from "../../port.js";
+import { mapConcurrent } from "../concurrency.js";
+import { toNumber, toText } from "../context.js";
+import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } from "../partition-batches.js";
+import { decideClaims, type ClaimsById } from "./claims.js";
+import { fenceOf } from "./fence.js";
+import { Lru } from "./lru.js";
+import {
+  periodKeyId,
+  planAggregates,
+  reportCellId,
+  reportCellKeys,
+  reportCellUserId,
+  type AggregatePlan,
+  type PeriodKey,
+  type ReportCellState,
+  type TypeCounts,
+  type TypeCountsPartition,
+} from "./plan.js";
+import type { LogFedContext } from "./context.js";
+
+const EMPTY_PARTITION: TypeCountsPartition = { fence: 0, types: new Map() };
+/** Ids per IN list when reading back the report cells of many users. */
+const USERS_PER_READ = 100;
+
+/**
+ * The single writer of one log partition's rows (docs/cassandra.md, "Log-first ingest").
+ *
+ * One apply: read the claims of the batch's ids and decide each record; load the stored state of
+ * every row the counted records touch (from the cache, else one read per partition); plan the new
+ * values under the fences; then write in two steps. First the claims, log rows, report cells and
+ * board moves; then the `type_counts` partitions, each whole in one batch. Board moves are
+ * derived from `type_counts`, so they must be in place before the counts they derive from: a
+ * crash between the steps leaves counts unwritten, and the replay recomputes the same moves.
+ * Last, the partition's progress row. Every write is fenced, so a crash at any point is repaired
+ * by applying the same records again.
+ */
+export class CassandraShardWriter implements ShardWriter {
+  private readonly typeCounts: Lru<string, TypeCountsPartition>;
+  private readonly cells: Lru<string, Map<string, ReportCellState>>;
+
+  constructor(
+    private readonly ctx: LogFedContext,
+    readonly shard: number,
+    private readonly epoch: number,
+    cacheSize: number,
+  ) {
+    this.typeCounts = new Lru(cacheSize);
+    this.cells = new Lru(cacheSize);
+  }
+
+  async apply(records: readonly LogRecord[]): Promise<ShardApplied> {
+    const last = records[records.length - 1];
+    if (last === undefined) return { outcomes: [], changes: [] };
+    const decision = decideClaims(this.shard, records, await this.readClaims(records));
+    const typeState = await this.loadTypeCounts(decision.counted);
+    const cellState = await this.loadCells(decision.counted);
+    const plan = planAggregates(decision.counted, this.epoch, {
+      typeCounts: (key) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
+      reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
+    });
+    try {
+      await this.write([
+        ...this.claimStatements(decision.claiming),
+        ...this.cellStatements(plan),
+        ...this.boardStatements(plan),
+      ]);
+      await this.write(this.typeCountStatements(plan), true);
+      const fence = fenceOf(last.offset, this.epoch);
+      await this.ctx.client.execute(this.ctx.sql.progressWrite, [this.shard, last.offset, fence, fence], {
+        prepare: true,
+        isIdempotent: true,
+      });
+    } catch (error) {
+      // What was written is fenced; what the cache would say about it is not known any more.
+      for (const write of plan.typeCounts) this.typeCounts.delete(periodKeyId(write));
+      for (const cell of plan.reportCells) this.cells.delete(reportCellUserId(cell));
+      throw error;
+    }
+    this.remember(plan, typeState, cellState);
+    return { outcomes: decision.outcomes, changes: plan.typeCounts.map(tallyChange) };
+  }
+
+  private async readClaims(records: readonly LogRecord[]): Promise<ClaimsById> {
+    const ids = [...new Set(records.map((record) => record.event.id))];
+    const claims: ClaimsById = new Map();
+    await mapConcurrent(ids, this.ctx.concurrency, async (id) => {
+      const result = await this.ctx.client.execute(this.ctx.sql.claimsOf, [id], {
+        prepare: true,
+        isIdempotent: true,
+      });
+      const byUser = new Map(
+        result.rows.map((row) => [
+          toText(row["user_id"]),
+          {
+            fingerprint: toText(row["fingerprint"]),
+            shard: toNumber(row["log_partition"]),
+            offset: toNumber(row["log_offset"]),
+          },
+        ]),
+      );
+      claims.set(id, byUser);
+    });
+    return claims;
+  }
+
+  /** The stored `type_counts` partitions of the records' periods: cached, else read. */
+  private async loadTypeCounts(records: readonly LogRecord[]): Promise<Map<string, TypeCountsPartition>> {
+    const state = new Map<string, TypeCountsPartition>();
+    const missing = new Map<string, PeriodKey>();
+    for (const record of records) {
+      for (const key of periodKeysOf(record)) {
+        const id = periodKeyId(key);
+        if (state.has(id) || missing.has(id)) continue;
+        const cached = this.typeCounts.get(id);
+        if (cached) state.set(id, cached);
+        else missing.set(id, key);
+      }
+    }
+    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
+      const result = await this.ctx.client.execute(
+        this.ctx.sql.typeCountsOf,
+        [key.userId, key.window, key.bucket],
+        {
+          prepare: true,
+          isIdempotent: true,
+        },
+      );
+      const types = new Map<string, TypeCounts>();
+      let fence = 0;
+      for (const row of result.rows) {
+        fence = Math.max(fence, toNumber(row["fence"]));
+        if (row["type"] === null) continue;
+        types.set(toText(row["type"]), {
+          events: toNumber(row["events"]),
+          points: toNumber(row["points"]),
+          rankedEvents: toNumber(row["ranked_events"]),
+          rankedPoints: toNumber(row["ranked_points"]),
+        });
+      }
+      state.set(id, { fence, types });
+    });
+    return state;
+  }
+
+  /** The stored report cells of the records' users, per (day, scope, user): cached, else read. */
+  private async loadCells(records: readonly LogRecord[]): Promise<Map<string, Map<string, ReportCellState>>> {
+    const state = new Map<string, Map<string, ReportCellState>>();
+    const missing = new Map<string, { day: string; scope: string; users: Set<string> }>();
+    for (const record of records) {
+      for (const key of reportCellKeys(record)) {
+        const id = reportCellUserId(key);
+        if (state.has(id)) continue;
+        const cached = this.cells.get(id);
+        if (cached) {
+          state.set(id, cached);
+          continue;
+        }
+        state.set(id, new Map());
+        const part = `${key.day}\u0000${key.scope}`;
+        let read = missing.get(part);
+        if (!read) missing.set(part, (read = { day: key.day, scope: key.scope, users: new Set() }));
+        read.users.add(key.userId);
+      }
+    }
+    const reads = [...missing.values()].flatMap(({ day, scope, users }) => {
+      const list = [...users];
+      const chunks: { day: string; scope: string; users: string[] }[] = [];
+      for (let i = 0; i < list.length; i += USERS_PER_READ)
+        chunks.push({ day, scope, users: list.slice(i, i + USERS_PER_READ) });
+      return chunks;
+    });
+    await mapConcurrent(reads, this.ctx.concurrency, async ({ day, scope, users }) => {
+      const result = await this.ctx.client.execute(
+        this.ctx.sql.cellsOfUsers,
+        [day, scope, this.shard, users],
+        {
+          prepare: true,
+          isIdempotent: true,
+          fetchSize: 5000,
+        },
+      );
+      for await (const row of result) {
+        const key = {
+          day,
+          scope: scope as "all" | "group",
+          userId: toText(row["user_id"]),
+          type: toText(row["type"]),
+          category: toText(row["category"]),
+          group: toText(row["group_name"]),
+        };
+        state.get(reportCellUserId(key))?.set(reportCellId(key), {
+          events: toNumber(row["events"]),
+          points: toNumber(row["points"]),
+          fence: toNumber(row["fence"]),
+        });
+      }
+    });
+    return state;
+  }
+
+  private claimStatements(records: readonly LogRecord[]): KeyedStatement[] {
+    const { sql } = this.ctx;
+    return records.flatMap(({ offset, event }) => {
+      const fence = fenceOf(offset, this.epoch);
+      const day = dayOf(event.occurredAt);
+      return [
+        {
+          query: sql.insertClaim,
+          params: [event.id, event.userId, event.fingerprint, this.shard, offset, fence],
+          partition: [event.id],
+        },
+        {
+          query: sql.insertEvent,
+          params: [
+            event.userId,
+            day,
+            event.occurredAt,
+            event.id,
+            event.type,
+            event.repo,
+            event.category,
+            [...event.groups],
+            event.payload,
+            event.points,
+            event.ranked,
+            event.fingerprint,
+            this.shard,
+            offset,
+            fence,
+          ],
+          partition: [event.userId, day],
+        },
+        { query: sql.insertDay, params: [event.userId, day, fence], partition: [event.userId] },
+      ];
+    });
+  }
+
+  private cellStatements(plan: AggregatePlan): KeyedStatement[] {
+    return plan.reportCells.map((cell) => ({
+      query: this.ctx.sql.insertCell,
+      params: [
+        cell.day,
+        cell.scope,
+        this.shard,
+        cell.userId,
+        cell.type,
+        cell.category,
+        cell.group,
+        cell.events,
+        cell.points,
+        cell.fence,
+        cell.fence,
+      ],
+      partition: [cell.day, cell.scope, this.shard],
+    }));
+  }
+
+  private boardStatements(plan: AggregatePlan): KeyedStatement[] {
+    const { sql } = this.ctx;
+    return plan.boardMoves.flatMap((move) => {
+      const partition = [move.window, move.bucket, move.metric, this.shard];
+      return [
+        ...move.deletes.map((value) => ({
+          query: sql.boardDelete,
+          params: [move.fence, ...partition, value, move.userId],
+          partition,
+        })),
+        { query: sql.boardInsert, params: [...partition, move.insert, move.userId, move.fence], partition },
+      ];
+    });
+  }
+
+  private typeCountStatements(plan: AggregatePlan): KeyedStatement[] {
+    return plan.typeCounts.flatMap((write) =>
+      [...write.changed].map(([type, counts]) => ({
+        query: this.ctx.sql.insertTypeCounts,
+        params: [
+          write.userId,
+          write.window,
+          write.bucket,
+          type,
+          counts.events,
+          counts.points,
+          counts.rankedEvents,
+          counts.rankedPoints,
+          write.fence,
+          write.fence,
+        ],
+        partition: [write.userId, write.window, write.bucket],
+      })),
+    );
+  }
+
+  /** Unlogged batches packed by replicas; `whole` keeps each partition in one batch (atomic). */
+  private async write(statements: readonly KeyedStatement[], whole = false): Promise<void> {
+    const { client, keyspace, concurrency } = this.ctx;
+    const batches = packByReplicas(statements, replicaLookup(client, keyspace), whole);
+    await mapConcurrent(batches, concurrency, (batch: Statement[]) => {
+      const [only] = batch;
+      if (batch.length === 1 && only)
+        return client.execute(only.query, only.params, { prepare: true, isIdempotent: true });
+      return client.batch(batch, { prepare: true, logged: false, isIdempotent: true });
+    });
+  }
+
+  private remember(
+    plan: AggregatePlan,
+    typeState: Map<string, TypeCountsPartition>,
+    cellState: Map<string, Map<string, ReportCellState>>,
+  ): void {
+    for (const [id, partition] of typeState) this.typeCounts.set(id, partition);
+    for (const write of plan.typeCounts) this.typeCounts.set(periodKeyId(write), write.after);
+    for (const cell of plan.reportCells) {
+      cellState
+        .get(reportCellUserId(cell))
+        ?.set(reportCellId(cell), { events: cell.events, points: cell.points, fence: cell.fence });
+    }
+    for (const [id, cells] of cellState) this.cells.set(id, cells);
+  }
+}
+
+function periodKeysOf(record: LogRecord): PeriodKey[] {
+  return periodsContaining(record.event.occurredAt).map(({ window, bucket }) => ({
+    userId: record.event.userId,
+    window,
+    bucket,
+  }));
+}
+
+function tallyChange(write: {
+  userId: string;
+  window: PeriodKey["window"];
+  bucket: string;
+  after: TypeCountsPartition;
+}): TallyChange {
+  const byType = [...write.after.types]
+    .map(([type, counts]) => ({ type, count: counts.events, points: counts.points }))
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const tally: UserTally = {
+    userId: write.userId,
+    count: byType.reduce((sum, t) => sum + t.count, 0),
+    points: byType.reduce((sum, t) => sum + t.points, 0),
+    byType,
+  };
+  return { period: { window: write.window, bucket: write.bucket }, tally };
+}

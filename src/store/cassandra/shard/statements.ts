@@ -1,0 +1,68 @@
+/**
+ * The CQL of the log-fed tables (cql/004_single_writer.cql). Every write carries its fence as
+ * `USING TIMESTAMP`, which makes it safe to repeat: all of them may be retried (idempotent).
+ */
+export class ShardCql {
+  readonly claimsOf: string;
+  readonly insertClaim: string;
+  readonly insertEvent: string;
+  readonly insertDay: string;
+  readonly typeCountsOf: string;
+  readonly insertTypeCounts: string;
+  readonly boardInsert: string;
+  readonly boardDelete: string;
+  readonly boardFromTop: string;
+  readonly boardAfterInTie: string;
+  readonly boardBelow: string;
+  readonly boardCountAbove: string;
+  readonly boardCountEqual: string;
+  readonly cellsOfUsers: string;
+  readonly cellsOfShard: string;
+  readonly insertCell: string;
+  readonly progressWrite: string;
+  readonly progressRead: string;
+  readonly metaRead: string;
+  readonly metaWrite: string;
+
+  constructor(readonly keyspace: string) {
+    const ks = keyspace;
+    this.claimsOf = `SELECT user_id, fingerprint, log_partition, log_offset FROM ${ks}.event_claims WHERE event_id = ?`;
+    this.insertClaim = `INSERT INTO ${ks}.event_claims (event_id, user_id, fingerprint, log_partition, log_offset)
+      VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    this.insertEvent = `INSERT INTO ${ks}.events_by_user_day
+      (user_id, day, occurred_at, event_id, type, repo, category, groups, payload, points, ranked, fingerprint,
+       log_partition, log_offset)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    this.insertDay = `INSERT INTO ${ks}.days_by_user (user_id, day) VALUES (?, ?) USING TIMESTAMP ?`;
+
+    this.typeCountsOf = `SELECT type, events, points, ranked_events, ranked_points, fence FROM ${ks}.type_counts
+      WHERE user_id = ? AND time_window = ? AND bucket = ?`;
+    this.insertTypeCounts = `INSERT INTO ${ks}.type_counts
+      (user_id, time_window, bucket, type, events, points, ranked_events, ranked_points, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+
+    const board = "time_window = ? AND bucket = ? AND metric = ? AND shard = ?";
+    this.boardInsert = `INSERT INTO ${ks}.board_shards (time_window, bucket, metric, shard, value, user_id)
+      VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    this.boardDelete = `DELETE FROM ${ks}.board_shards USING TIMESTAMP ? WHERE ${board} AND value = ? AND user_id = ?`;
+    this.boardFromTop = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board}`;
+    this.boardAfterInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id > ?`;
+    this.boardBelow = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value < ?`;
+    this.boardCountAbove = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value > ?`;
+    this.boardCountEqual = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value = ?`;
+
+    this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
+      WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
+    this.cellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
+      WHERE day = ? AND scope = ? AND shard = ?`;
+    this.insertCell = `INSERT INTO ${ks}.report_cells
+      (day, scope, shard, user_id, type, category, group_name, events, points, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+
+    this.progressWrite = `INSERT INTO ${ks}.log_progress (log_partition, applied_offset, fence)
+      VALUES (?, ?, ?) USING TIMESTAMP ?`;
+    this.progressRead = `SELECT log_partition, applied_offset FROM ${ks}.log_progress`;
+    this.metaRead = `SELECT name, value FROM ${ks}.meta WHERE name IN ('shards', 'epoch', 'rebuilding')`;
+    this.metaWrite = `UPDATE ${ks}.meta SET value = ? WHERE name = ?`;
+  }
+}
