@@ -1,0 +1,161 @@
+/**
+ * The single-writer apply of the log-fed Cassandra store under the faults the fences exist for:
+ * replays with other batch boundaries and cold caches (a crash or a rebalance), and a zombie
+ * writer that keeps applying records its successor has already applied. After each, every
+ * aggregate row must equal the brute force: nothing counted twice, no value moved backwards, no
+ * stale board row left behind.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createClient } from "../../src/store/cassandra/index.js";
+import { CassandraLogFedStore } from "../../src/store/cassandra/log-fed-store.js";
+import type { LogRecord, ReadyEvent } from "../../src/store/port.js";
+import { event } from "../contract/store-contract.js";
+import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
+import { InProcessLog } from "../support/in-process-log.js";
+import { expectExactAggregates } from "../support/log-fed-truth.js";
+
+const target = await cassandraForTests();
+const SHARDS = 2;
+const USERS = ["ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal"];
+const TYPES = ["PushEvent", "IssuesEvent", "WatchEvent"];
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function makeEvents(count: number, seed: number): ReadyEvent[] {
+  const next = random(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+  return Array.from({ length: count }, (_, i) => {
+    const at = new Date(Date.UTC(2024, 5, 9 + Math.floor(next() * 3), Math.floor(next() * 24), i % 60));
+    return event(`ev-${i}`, pick(USERS), pick(TYPES), at.toISOString(), {
+      points: Math.floor(next() * 6),
+      ranked: next() > 0.15,
+      groups: next() > 0.5 ? ["acme"] : [],
+      category: next() > 0.5 ? "acme" : null,
+    });
+  });
+}
+
+/** Each shard's records, numbered from 0 in input order. */
+function recordsByShard(events: readonly ReadyEvent[], shardOf: (user: string) => number): LogRecord[][] {
+  const shards: LogRecord[][] = Array.from({ length: SHARDS }, () => []);
+  for (const e of events) {
+    const list = shards[shardOf(e.userId)]!;
+    list.push({ offset: list.length, event: e });
+  }
+  return shards;
+}
+
+function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+if (target === null) {
+  describe.skip("log-fed shard writer", () => {
+    it.skip("needs a Cassandra (see test/support/cassandra.ts)", () => {});
+  });
+} else {
+  describe("log-fed shard writer: replays and zombies", { timeout: 120_000 }, () => {
+    const options = {
+      contactPoints: target.contactPoints,
+      localDataCenter: target.localDataCenter,
+      keyspace: uniqueKeyspace("shardw"),
+    };
+    const client = createClient(options);
+    let store: CassandraLogFedStore;
+    const shardOf = (user: string): number => new InProcessLog(store, SHARDS).shardOf(user);
+
+    beforeAll(async () => {
+      await client.connect();
+      store = new CassandraLogFedStore(client, options, { ownsClient: false });
+      await store.migrate();
+    });
+
+    beforeEach(async () => {
+      for (const table of [
+        "event_claims",
+        "events_by_user_day",
+        "days_by_user",
+        "meta",
+        "type_counts",
+        "board_shards",
+        "report_cells",
+        "log_progress",
+      ]) {
+        await client.execute(`TRUNCATE ${options.keyspace}.${table}`);
+      }
+    });
+
+    afterAll(async () => {
+      await client.execute(`DROP KEYSPACE IF EXISTS ${options.keyspace}`);
+      await client.shutdown();
+    });
+
+    it("replays whole and partial batches, with other boundaries and cold caches, to the same rows", async () => {
+      const events = makeEvents(400, 7);
+      const shards = recordsByShard(events, shardOf);
+      for (const [shard, records] of shards.entries()) {
+        const first = await store.openShard(shard, SHARDS);
+        for (const batch of slices(records, 7)) await first.apply(batch);
+        // A successor with a cold cache replays from an older commit point, in other batches.
+        const second = await store.openShard(shard, SHARDS);
+        for (const batch of slices(records.slice(100), 13)) {
+          const applied = await second.apply(batch);
+          expect(applied.outcomes.every((o) => o === "inserted")).toBe(true);
+        }
+        // And the warm first writer sees a late redelivery of a middle range.
+        await first.apply(records.slice(50, 260));
+      }
+      await expectExactAggregates(client, options.keyspace, events, shardOf);
+      expect(await store.appliedOffsets()).toEqual(new Map(shards.map((r, s) => [s, r.length - 1])));
+    });
+
+    it("ignores a zombie that applies records its successor has already applied", async () => {
+      const events = makeEvents(300, 11);
+      const shards = recordsByShard(events, shardOf);
+      for (const [shard, records] of shards.entries()) {
+        const zombie = await store.openShard(shard, SHARDS);
+        const half = Math.floor(records.length / 3);
+        await zombie.apply(records.slice(0, half));
+        // The partition moves on: the successor reads the zombie's rows and applies far beyond.
+        const successor = await store.openShard(shard, SHARDS);
+        await successor.apply(records.slice(0, 2 * half));
+        // The zombie, with its cache from before, still applies its next batch late.
+        await zombie.apply(records.slice(half, 2 * half - 5));
+        await expectExactAggregates(
+          client,
+          options.keyspace,
+          shards
+            .flatMap((r, s) => (s < shard ? r : s === shard ? r.slice(0, 2 * half) : []))
+            .map((r) => r.event),
+          shardOf,
+        );
+        await successor.apply(records.slice(2 * half));
+        await zombie.apply(records.slice(2 * half - 5, 2 * half + 3));
+      }
+      await expectExactAggregates(client, options.keyspace, events, shardOf);
+    });
+
+    it("counts an id once per user, first content wins, and a second user's copy conflicts", async () => {
+      const a = event("same", "ann", "PushEvent", "2024-06-10T10:00:00Z", { points: 2 });
+      const changed = event("same", "ann", "PushEvent", "2024-06-10T11:00:00Z", { points: 2 });
+      const other = event("same", "ben", "PushEvent", "2024-06-10T10:00:00Z", { points: 2 });
+      const log = new InProcessLog(store, SHARDS);
+      expect(await log.append([a, a])).toEqual(["inserted", "duplicate"]);
+      expect(await log.append([changed, a, other])).toEqual(["conflict", "duplicate", "conflict"]);
+      log.reopen();
+      expect(await log.append([a])).toEqual(["duplicate"]);
+      await expectExactAggregates(client, options.keyspace, [a], shardOf);
+    });
+  });
+}

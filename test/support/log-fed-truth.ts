@@ -1,0 +1,116 @@
+/**
+ * Brute-force truth for the log-fed Cassandra store: from the events that must be counted, every
+ * row that must exist in `type_counts`, `board_shards` and `report_cells`, compared with a full
+ * scan of those tables. Exact equality of the row sets also proves there is no stale board row
+ * (a user held twice on a board) and no row counted twice.
+ */
+import { expect } from "vitest";
+import { periodsContaining } from "../../src/domain/time.js";
+import type { ReadyEvent } from "../../src/store/port.js";
+import type { Client } from "../../src/store/cassandra/options.js";
+
+type Row = Record<string, unknown>;
+
+const num = (value: unknown): number =>
+  typeof value === "object" && value !== null && "toNumber" in value
+    ? (value as { toNumber(): number }).toNumber()
+    : Number(value);
+
+/** Which shard holds a user's board and report rows: the log tells, the test passes it in. */
+export type ShardOf = (userId: string) => number;
+
+export interface ExpectedRows {
+  readonly typeCounts: string[];
+  readonly boards: string[];
+  readonly reportCells: string[];
+}
+
+/** The rows the counted events must produce, each as one comparable line. */
+export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): ExpectedRows {
+  const counts = new Map<
+    string,
+    { events: number; points: number; rankedEvents: number; rankedPoints: number }
+  >();
+  const cells = new Map<string, { events: number; points: number }>();
+  for (const event of events) {
+    for (const { window, bucket } of periodsContaining(event.occurredAt)) {
+      const key = [event.userId, window, bucket, event.type].join("|");
+      const c = counts.get(key) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+      c.events += 1;
+      c.points += event.points;
+      if (event.ranked) {
+        c.rankedEvents += 1;
+        c.rankedPoints += event.points;
+      }
+      counts.set(key, c);
+    }
+    const day = event.occurredAt.toISOString().slice(0, 10);
+    const shard = shardOf(event.userId);
+    const groups = event.groups.length === 0 ? [""] : event.groups;
+    const scoped: [string, string][] = [["all", ""], ...groups.map((g): [string, string] => ["group", g])];
+    for (const [scope, group] of scoped) {
+      const key = [day, scope, shard, event.userId, event.type, event.category ?? "", group].join("|");
+      const c = cells.get(key) ?? { events: 0, points: 0 };
+      c.events += 1;
+      c.points += event.points;
+      cells.set(key, c);
+    }
+  }
+  const boards = new Map<string, number>();
+  for (const [key, c] of counts) {
+    if (c.rankedEvents === 0) continue;
+    const [user, window, bucket, type] = key.split("|") as [string, string, string, string];
+    const shard = shardOf(user);
+    boards.set([window, bucket, type, shard, user].join("|"), c.rankedEvents);
+    const points = [window, bucket, "*", shard, user].join("|");
+    boards.set(points, (boards.get(points) ?? 0) + c.rankedPoints);
+  }
+  return {
+    typeCounts: [...counts]
+      .map(([k, c]) => `${k}=${c.events},${c.points},${c.rankedEvents},${c.rankedPoints}`)
+      .sort(),
+    boards: [...boards].map(([k, v]) => `${k}=${v}`).sort(),
+    reportCells: [...cells].map(([k, c]) => `${k}=${c.events},${c.points}`).sort(),
+  };
+}
+
+/** The same lines, read from the store's tables. */
+export async function storedRows(client: Client, keyspace: string): Promise<ExpectedRows> {
+  const all = async (query: string): Promise<Row[]> => {
+    const rows: Row[] = [];
+    const result = await client.execute(query, [], { prepare: true, fetchSize: 5000 });
+    for await (const row of result) rows.push(row as unknown as Row);
+    return rows;
+  };
+  const typeCounts = (await all(`SELECT * FROM ${keyspace}.type_counts`))
+    .filter((r) => r["type"] !== null)
+    .map(
+      (r) =>
+        `${[r["user_id"], r["time_window"], r["bucket"], r["type"]].join("|")}=` +
+        `${num(r["events"])},${num(r["points"])},${num(r["ranked_events"])},${num(r["ranked_points"])}`,
+    );
+  const boards = (await all(`SELECT * FROM ${keyspace}.board_shards`)).map(
+    (r) =>
+      `${[r["time_window"], r["bucket"], r["metric"], r["shard"], r["user_id"]].join("|")}=${num(r["value"])}`,
+  );
+  const reportCells = (await all(`SELECT * FROM ${keyspace}.report_cells`)).map(
+    (r) =>
+      `${[r["day"], r["scope"], r["shard"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +
+      `${num(r["events"])},${num(r["points"])}`,
+  );
+  return { typeCounts: typeCounts.sort(), boards: boards.sort(), reportCells: reportCells.sort() };
+}
+
+/** Every aggregate row equals the brute force of the counted events: nothing lost, twice or stale. */
+export async function expectExactAggregates(
+  client: Client,
+  keyspace: string,
+  counted: readonly ReadyEvent[],
+  shardOf: ShardOf,
+): Promise<void> {
+  const expected = expectedRows(counted, shardOf);
+  const stored = await storedRows(client, keyspace);
+  expect(stored.typeCounts).toEqual(expected.typeCounts);
+  expect(stored.boards).toEqual(expected.boards);
+  expect(stored.reportCells).toEqual(expected.reportCells);
+}
