@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import type { GraphQLSchema } from "graphql";
 import type { Services } from "../graphql/context.js";
 import { createSchema } from "../graphql/schema.js";
-import { IngestService } from "../services/ingest.js";
+import { DirectRecorder, IngestService } from "../services/ingest.js";
 import { ChangeFeed } from "../services/live.js";
 import { InProcessPubSub, type PubSub } from "../services/pubsub.js";
 import { QueryService } from "../services/queries.js";
@@ -42,7 +42,7 @@ export async function createApp(
   const queries = new QueryService(store);
   const bots = new Set(config.botAccounts.map((login) => login.toLowerCase()));
   const services: Services = {
-    ingest: new IngestService(store, feed, {
+    ingest: new IngestService(new DirectRecorder(store, feed), {
       rules: config.rules,
       maxBatchSize: config.maxBatchSize,
       maxPayloadBytes: config.maxPayloadBytes,

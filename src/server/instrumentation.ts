@@ -40,9 +40,9 @@ export function instrumentStore<S extends EventStore>(store: S, metrics: Metrics
  */
 export function instrumentIngest(ingest: IngestService, metrics: Metrics): void {
   const record = ingest.record.bind(ingest);
-  ingest.record = async (drafts) => {
+  ingest.record = async (drafts, wait) => {
     try {
-      const result = await record(drafts);
+      const result = await record(drafts, wait);
       metrics.recordIngest(drafts.length, result);
       return result;
     } catch (error) {

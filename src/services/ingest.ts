@@ -4,12 +4,30 @@ import {
   normalizeEvent,
   type EventDraft,
   type RejectionCode,
-  type ScoredEvent,
 } from "../domain/event.js";
 import { weightOf, type ScoringRules } from "../domain/scoring.js";
-import type { AppendOutcome, EventStore } from "../store/port.js";
+import type { AppendOutcome, EventStore, ReadyEvent } from "../store/port.js";
 import { GroupCommitter } from "./group-commit.js";
 import type { ChangeFeed } from "./live.js";
+
+/**
+ * How long a recording call waits: APPLIED until the events are counted (exact outcomes per
+ * item), DURABLE until they are safely in the log (they will be counted; duplicates and conflicts
+ * are decided when they are applied).
+ */
+export type WaitMode = "APPLIED" | "DURABLE";
+
+/** What a recorder could say when it returned. */
+export type Recorded =
+  { readonly applied: true; readonly outcomes: readonly AppendOutcome[] } | { readonly applied: false };
+
+/**
+ * Where validated events go: the store directly (the embedded path, one transaction per group
+ * commit) or the event log, whose aggregators apply them (log/logged-recorder.ts).
+ */
+export interface Recorder {
+  record(events: readonly ReadyEvent[], wait: WaitMode): Promise<Recorded>;
+}
 
 export interface ItemRejection {
   /** Position of the item in the request. */
@@ -20,6 +38,11 @@ export interface ItemRejection {
 }
 
 export interface IngestResult {
+  /**
+   * True when the outcomes are final (the events are counted); false when the call returned
+   * once the events were durable in the log: `accepted` then counts the events logged.
+   */
+  readonly applied: boolean;
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: readonly ItemRejection[];
@@ -31,8 +54,6 @@ export interface IngestOptions {
   readonly maxPayloadBytes: number;
   /** False keeps a user's events out of leaderboards (bots); they still count in the user's own score. */
   readonly isRanked: (userId: string) => boolean;
-  /** Upper bound on events written by one grouped store call. */
-  readonly maxEventsPerWrite?: number;
 }
 
 /** Thrown for a request that is refused as a whole (as opposed to per-item rejections). */
@@ -45,45 +66,57 @@ export class BatchTooLargeError extends Error {
   }
 }
 
-type Ready = ScoredEvent & { readonly ranked: boolean };
-
 /**
- * Records events: validates each item, scores it, writes through group commit, and announces
- * what changed only after the write is durable. A batch is written in one store call; its
- * valid items are stored even when other items are rejected.
+ * The embedded path: writes through group commit, so concurrent requests share transactions,
+ * and announces what was inserted once it is durable. Always applied when it returns.
  */
-export class IngestService {
-  private readonly committer: GroupCommitter<Ready, AppendOutcome>;
+export class DirectRecorder implements Recorder {
+  private readonly committer: GroupCommitter<ReadyEvent, AppendOutcome>;
 
   constructor(
-    private readonly store: EventStore,
+    store: EventStore,
     private readonly feed: ChangeFeed,
-    private readonly options: IngestOptions,
+    /** Upper bound on events written by one grouped store call. */
+    maxEventsPerWrite = 5000,
   ) {
-    this.committer = new GroupCommitter((events) => store.append(events), options.maxEventsPerWrite ?? 5000);
+    this.committer = new GroupCommitter((events) => store.append(events), maxEventsPerWrite);
   }
 
-  get rules(): ScoringRules {
-    return this.options.rules;
+  async record(events: readonly ReadyEvent[]): Promise<Recorded> {
+    const outcomes = await this.committer.submit(events);
+    const inserted = events.filter((_, i) => outcomes[i] === "inserted");
+    if (inserted.length > 0) await this.feed.announce(inserted);
+    return { applied: true, outcomes };
   }
+}
+
+/**
+ * Records events: validates each item, scores it and hands the valid ones to the recorder in
+ * one call; valid items are recorded even when other items are rejected.
+ */
+export class IngestService {
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly options: IngestOptions,
+  ) {}
 
   get maxBatchSize(): number {
     return this.options.maxBatchSize;
   }
 
-  async record(drafts: readonly EventDraft[]): Promise<IngestResult> {
+  async record(drafts: readonly EventDraft[], wait: WaitMode = "APPLIED"): Promise<IngestResult> {
     if (drafts.length > this.options.maxBatchSize) {
       throw new BatchTooLargeError(drafts.length, this.options.maxBatchSize);
     }
     const rejected: ItemRejection[] = [];
-    const ready: { index: number; event: Ready }[] = [];
+    const ready: { index: number; event: ReadyEvent }[] = [];
     drafts.forEach((draft, index) => {
       const normalized = normalizeEvent(draft, { maxPayloadBytes: this.options.maxPayloadBytes });
       if (isRejection(normalized)) {
         rejected.push({ index, eventId: typeof draft.id === "string" ? draft.id : null, ...normalized });
         return;
       }
-      const event: Ready = {
+      const event: ReadyEvent = {
         ...normalized,
         points: weightOf(this.options.rules, normalized.type),
         fingerprint: fingerprintOf(normalized),
@@ -91,14 +124,21 @@ export class IngestService {
       };
       ready.push({ index, event });
     });
-    if (ready.length === 0) return { accepted: 0, duplicates: 0, rejected };
+    if (ready.length === 0) return { applied: true, accepted: 0, duplicates: 0, rejected };
 
-    const outcomes = await this.committer.submit(ready.map((item) => item.event));
-    const inserted: Ready[] = [];
+    const recorded = await this.recorder.record(
+      ready.map((item) => item.event),
+      wait,
+    );
+    if (!recorded.applied) return { applied: false, accepted: ready.length, duplicates: 0, rejected };
+    if (recorded.outcomes.length !== ready.length) {
+      throw new Error(`recorder gave ${recorded.outcomes.length} outcomes for ${ready.length} events`);
+    }
+    let accepted = 0;
     let duplicates = 0;
-    outcomes.forEach((outcome, i) => {
+    recorded.outcomes.forEach((outcome, i) => {
       const item = ready[i]!;
-      if (outcome === "inserted") inserted.push(item.event);
+      if (outcome === "inserted") accepted += 1;
       else if (outcome === "duplicate") duplicates += 1;
       else
         rejected.push({
@@ -109,7 +149,6 @@ export class IngestService {
         });
     });
     rejected.sort((a, b) => a.index - b.index);
-    if (inserted.length > 0) await this.feed.announce(inserted);
-    return { accepted: inserted.length, duplicates, rejected };
+    return { applied: true, accepted, duplicates, rejected };
   }
 }

@@ -11,6 +11,18 @@ import type { Client } from "../../src/store/cassandra/options.js";
 
 type Row = Record<string, unknown>;
 
+/** Every table of the log-fed store (cql/004), emptied between tests with TRUNCATE. */
+export const LOG_FED_TABLES = [
+  "event_claims",
+  "events_by_user_day",
+  "days_by_user",
+  "meta",
+  "type_counts",
+  "board_shards",
+  "report_cells",
+  "log_progress",
+] as const;
+
 const num = (value: unknown): number =>
   typeof value === "object" && value !== null && "toNumber" in value
     ? (value as { toNumber(): number }).toNumber()

@@ -1,0 +1,256 @@
+import { Consumer, type Message, type MessagesStream } from "@platformatic/kafka";
+import type { LogRecord } from "../../store/port.js";
+import { sleep } from "../abortable.js";
+import { decodeEvent, UndecodableRecordError } from "../log/codec.js";
+import type { LogConsumer, ShardHandler } from "../log/ports.js";
+import type { KafkaLogOptions } from "./options.js";
+
+type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+export interface KafkaConsumerSettings {
+  /** Records handed to one apply, at most. */
+  readonly maxBatch: number;
+  /** Records buffered for all partitions before fetching pauses. */
+  readonly maxBuffered: number;
+  readonly warn: (message: string, error?: unknown) => void;
+}
+
+interface PartitionState {
+  readonly shard: number;
+  queue: KafkaMessage[];
+  /** The next offset to apply; earlier redeliveries (after a rebalance) are dropped. */
+  next: number;
+  running: boolean;
+  /** False until the handler has taken the partition over. */
+  ready: boolean;
+  revoked: boolean;
+  /** Resolves when the worker has stopped (no apply in flight). */
+  idle: Promise<void>;
+}
+
+const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+
+/**
+ * One member of the aggregators' consumer group. Kafka gives each partition to one member;
+ * this adapter runs one worker per owned partition, which hands the partition's buffered records
+ * to the handler in batches, one batch at a time, and commits the position after each. A batch
+ * that fails (the store is down) is retried with backoff, never skipped, so a partition stops
+ * rather than loses a record. When the group moves a partition away, its worker stops after the
+ * batch in flight; the new owner starts from the last committed position, and the store's fences
+ * make the overlap harmless.
+ */
+export class KafkaLogConsumer implements LogConsumer {
+  private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+  private readonly partitions = new Map<number, PartitionState>();
+  private handler: ShardHandler | null = null;
+  private readonly closing = new AbortController();
+  private buffered = 0;
+  private shardCount = 0;
+  /** Serializes reactions to group changes. */
+  private assignmentChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: KafkaLogOptions,
+    private readonly settings: KafkaConsumerSettings,
+  ) {}
+
+  async start(handler: ShardHandler): Promise<void> {
+    this.handler = handler;
+    await this.connect();
+  }
+
+  /** Owned partitions, for health and tests. */
+  get owned(): number[] {
+    return [...this.partitions.keys()].sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.onAssignment([]);
+    await this.assignmentChain;
+    await this.stream?.close().catch(() => undefined);
+    await closeQuietly(this.consumer);
+  }
+
+  private async connect(): Promise<void> {
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: `${this.options.clientId}-aggregator`,
+      bootstrapBrokers: [...this.options.brokers],
+      groupId: this.options.group,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)),
+      rebalanceTimeout: sessionTimeout * 2,
+      autocommit: false,
+      minBytes: 1,
+      maxWaitTime: 500,
+      retries: 5,
+    });
+    this.consumer = consumer;
+    consumer.on("consumer:group:join", () => {
+      const assignment = consumer.assignments?.find((a) => a.topic === this.options.topic);
+      void this.onAssignment(assignment?.partitions ?? []);
+    });
+    consumer.on("consumer:heartbeat:error", (payload) =>
+      this.settings.warn("kafka: heartbeat failed", payload.error),
+    );
+    const metadata = await consumer.metadata({ topics: [this.options.topic] });
+    this.shardCount = metadata.topics.get(this.options.topic)?.partitionsCount ?? 0;
+    const stream = await consumer.consume({
+      topics: [this.options.topic],
+      mode: "committed",
+      fallbackMode: "earliest",
+      autocommit: false,
+      maxWaitTime: 500,
+    });
+    this.stream = stream;
+    stream.on("data", (message: KafkaMessage) => this.enqueue(message));
+    stream.on("error", (error: Error) => void this.reconnect(error));
+  }
+
+  /** A stream that failed (the broker went away) is replaced, with backoff, until closed. */
+  private async reconnect(error: Error): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.settings.warn("kafka: consumer stream failed; reconnecting", error);
+    const old = this.consumer;
+    this.consumer = null;
+    this.stream = null;
+    await this.onAssignment([]);
+    await closeQuietly(old);
+    for (let attempt = 0; !this.closing.signal.aborted; attempt++) {
+      await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!, this.closing.signal);
+      try {
+        await this.connect();
+        return;
+      } catch (retryError) {
+        this.settings.warn("kafka: reconnect failed", retryError);
+      }
+    }
+  }
+
+  /**
+   * Runs synchronously on the group's join event, before the stream fetches for the new
+   * assignment, so records of a new partition are buffered (not dropped) while the handler takes
+   * it over, and records of a lost one are dropped at once. The handler hears of both in order.
+   */
+  private onAssignment(shards: readonly number[]): Promise<void> {
+    const wanted = new Set(shards);
+    const lost: PartitionState[] = [];
+    for (const [shard, state] of this.partitions) {
+      if (wanted.has(shard)) continue;
+      state.revoked = true;
+      this.partitions.delete(shard);
+      this.buffered -= state.queue.length;
+      state.queue = [];
+      lost.push(state);
+    }
+    const gained: PartitionState[] = [];
+    for (const shard of wanted) {
+      if (this.partitions.has(shard) || this.closing.signal.aborted) continue;
+      const state: PartitionState = {
+        shard,
+        queue: [],
+        next: 0,
+        running: false,
+        ready: false,
+        revoked: false,
+        idle: Promise.resolve(),
+      };
+      this.partitions.set(shard, state);
+      gained.push(state);
+    }
+    this.stream?.resume();
+    this.assignmentChain = this.assignmentChain.then(() => this.handOver(lost, gained));
+    return this.assignmentChain;
+  }
+
+  private async handOver(lost: readonly PartitionState[], gained: readonly PartitionState[]): Promise<void> {
+    const handler = this.handler;
+    if (!handler) return;
+    for (const state of lost) {
+      await state.idle;
+      await handler.revoked(state.shard);
+    }
+    for (const state of gained) {
+      if (state.revoked) continue;
+      await handler.assigned(state.shard, this.shardCount);
+      state.ready = true;
+      this.kick(state);
+    }
+  }
+
+  private enqueue(message: KafkaMessage): void {
+    if (message.topic !== this.options.topic) return;
+    const state = this.partitions.get(message.partition);
+    // Not ours (any more): the owner reads it from the committed position.
+    if (!state || Number(message.offset) < state.next) return;
+    state.queue.push(message);
+    this.buffered += 1;
+    if (this.buffered >= this.settings.maxBuffered) this.stream?.pause();
+    this.kick(state);
+  }
+
+  private kick(state: PartitionState): void {
+    if (state.running || !state.ready || state.revoked || state.queue.length === 0) return;
+    state.running = true;
+    state.idle = this.work(state).finally(() => {
+      state.running = false;
+      // Records that arrived as the loop ended.
+      this.kick(state);
+    });
+  }
+
+  private async work(state: PartitionState): Promise<void> {
+    const handler = this.handler!;
+    while (!state.revoked && state.queue.length > 0) {
+      const batch = state.queue.splice(0, this.settings.maxBatch);
+      this.buffered -= batch.length;
+      if (this.buffered < this.settings.maxBuffered / 2) this.stream?.resume();
+      const records = this.decode(batch);
+      for (let attempt = 0; !state.revoked; attempt++) {
+        try {
+          if (records.length > 0) await handler.apply(state.shard, records);
+          break;
+        } catch (error) {
+          if (this.closing.signal.aborted) return;
+          this.settings.warn(`aggregator: partition ${state.shard} batch failed; retrying`, error);
+          await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!, this.closing.signal);
+        }
+      }
+      if (state.revoked) return;
+      const last = batch[batch.length - 1]!;
+      state.next = Number(last.offset) + 1;
+      try {
+        await last.commit();
+      } catch (error) {
+        // The next commit (or the next owner's replay, which the fences make harmless) covers it.
+        this.settings.warn(`kafka: commit of partition ${state.shard} failed`, error);
+      }
+    }
+  }
+
+  private decode(batch: readonly KafkaMessage[]): LogRecord[] {
+    const records: LogRecord[] = [];
+    for (const message of batch) {
+      try {
+        records.push({ offset: Number(message.offset), event: decodeEvent(message.value) });
+      } catch (error) {
+        if (!(error instanceof UndecodableRecordError)) throw error;
+        // Not an eventscore record: nothing can count it; skipping it keeps the partition moving.
+        this.settings.warn(
+          `aggregator: skipped undecodable record ${message.partition}@${message.offset}: ${error.message}`,
+        );
+      }
+    }
+    return records;
+  }
+}
+
+async function closeQuietly(consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null): Promise<void> {
+  try {
+    await consumer?.close(true);
+  } catch {
+    // Closing a consumer whose broker is gone may fail; it is being dropped either way.
+  }
+}

@@ -1,0 +1,96 @@
+import type { LogFedStore, LogRecord, ShardWriter, TallyChange } from "../../store/port.js";
+import { sleep } from "../abortable.js";
+import type { ChangeFeed } from "../live.js";
+import type { PubSub } from "../pubsub.js";
+import { publishNotice } from "./notices.js";
+import type { AppliedNotice, ShardHandler } from "./ports.js";
+
+export interface AggregatorHooks {
+  /** An operational problem worth a log line (the aggregator itself carries on). */
+  readonly warn: (message: string, error?: unknown) => void;
+  /** After each applied batch: for metrics. */
+  readonly applied?: (shard: number, records: number) => void;
+  /** Test seam for fault tests: called between a batch's writes and its commit. */
+  readonly afterApply?: (shard: number, records: readonly LogRecord[]) => Promise<void>;
+}
+
+/** How long to wait before trying again to take over a partition the store refuses (a rebuild). */
+const OPEN_RETRY_MS = 1_000;
+
+/**
+ * One aggregator: the single writer of the log partitions its consumer owns. It applies each
+ * batch through the store's shard writer, then announces the outcomes (for `wait: APPLIED`)
+ * and the committed events with their new tallies (for live updates). Announcing is best
+ * effort: waiters fall back to reading the store, and the events are already applied.
+ */
+export class Aggregator implements ShardHandler {
+  private readonly writers = new Map<number, ShardWriter>();
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly store: LogFedStore,
+    private readonly pubsub: PubSub,
+    private readonly feed: ChangeFeed,
+    private readonly hooks: AggregatorHooks,
+  ) {}
+
+  get ownedShards(): number[] {
+    return [...this.writers.keys()].sort((a, b) => a - b);
+  }
+
+  async assigned(shard: number, shardCount: number): Promise<void> {
+    for (;;) {
+      try {
+        this.writers.set(shard, await this.store.openShard(shard, shardCount));
+        return;
+      } catch (error) {
+        if (this.closing.signal.aborted) throw error;
+        this.hooks.warn(`aggregator: cannot take over partition ${shard} yet; retrying`, error);
+        await sleep(OPEN_RETRY_MS, this.closing.signal);
+      }
+    }
+  }
+
+  async revoked(shard: number): Promise<void> {
+    this.writers.delete(shard);
+  }
+
+  async apply(shard: number, records: readonly LogRecord[]): Promise<void> {
+    const writer = this.writers.get(shard);
+    if (writer === undefined) throw new Error(`aggregator: partition ${shard} is not owned by this process`);
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (first === undefined || last === undefined) return;
+    const { outcomes, changes } = await writer.apply(records);
+    await this.hooks.afterApply?.(shard, records);
+    this.hooks.applied?.(shard, records.length);
+    const notice: AppliedNotice = {
+      shard,
+      fromOffset: first.offset,
+      toOffset: last.offset,
+      notInserted: outcomes.flatMap((outcome, i) =>
+        outcome === "inserted" ? [] : [[records[i]!.offset, outcome] as const],
+      ),
+    };
+    await Promise.all([
+      publishNotice(this.pubsub, notice).catch((error: unknown) =>
+        this.hooks.warn("aggregator: applied notice not published", error),
+      ),
+      this.announce(records, outcomes, changes),
+    ]);
+  }
+
+  close(): void {
+    this.closing.abort();
+  }
+
+  private async announce(
+    records: readonly LogRecord[],
+    outcomes: readonly string[],
+    changes: readonly TallyChange[],
+  ): Promise<void> {
+    void changes;
+    const inserted = records.filter((_, i) => outcomes[i] === "inserted").map((record) => record.event);
+    if (inserted.length > 0) await this.feed.announce(inserted);
+  }
+}

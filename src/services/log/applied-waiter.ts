@@ -1,0 +1,146 @@
+import type { AppendOutcome, LogFedStore, ReadyEvent } from "../../store/port.js";
+import type { PubSub } from "../pubsub.js";
+import { appliedNotices } from "./notices.js";
+import type { AppliedNotice, LogPosition } from "./ports.js";
+
+export interface AppliedWaiterOptions {
+  /** How often pending waits ask the store how far each partition is applied. */
+  readonly pollMs: number;
+  /** How long notices are kept for waits that register after their notice arrived. */
+  readonly recentMs: number;
+  readonly warn: (message: string, error?: unknown) => void;
+}
+
+interface Pending {
+  readonly event: ReadyEvent;
+  readonly since: number;
+  readonly resolve: (outcome: AppendOutcome) => void;
+}
+
+/**
+ * Resolves `wait: APPLIED`: each appended event waits until an aggregator has applied it, and
+ * learns its outcome. Outcomes come from the aggregators' notices (pub/sub); when a notice is
+ * missed (pub/sub down, an aggregator that died between its writes and its notice, notices that
+ * travel only in the aggregator's process), a poll of the store's applied offsets and claims
+ * gives the same answer, a little later.
+ */
+export class AppliedWaiter {
+  private readonly pending = new Map<number, Map<number, Pending[]>>();
+  private readonly recent: { at: number; notice: AppliedNotice }[] = [];
+  private readonly stop = new AbortController();
+  private poller: NodeJS.Timeout | null = null;
+  private polling = false;
+
+  constructor(
+    private readonly pubsub: PubSub,
+    private readonly store: LogFedStore,
+    private readonly options: AppliedWaiterOptions,
+  ) {}
+
+  /** Starts listening for notices. */
+  start(): void {
+    void (async () => {
+      try {
+        for await (const notice of appliedNotices(this.pubsub, this.stop.signal)) this.onNotice(notice);
+      } catch (error) {
+        if (!this.stop.signal.aborted)
+          this.options.warn("applied notices stopped; waits fall back to polling", error);
+      }
+    })();
+    this.poller = setInterval(() => void this.poll(), this.options.pollMs);
+    this.poller.unref();
+  }
+
+  close(): void {
+    this.stop.abort();
+    if (this.poller) clearInterval(this.poller);
+  }
+
+  /**
+   * The outcome of each appended event once applied, in input order; null when `signal` aborts
+   * first (the events are durable all the same and will be applied).
+   */
+  async wait(
+    appended: readonly (LogPosition & { readonly event: ReadyEvent })[],
+    signal: AbortSignal,
+  ): Promise<AppendOutcome[] | null> {
+    const waits = appended.map(
+      (item) =>
+        new Promise<AppendOutcome>((resolve) => {
+          const known = this.fromRecent(item.shard, item.offset);
+          if (known !== null) return resolve(known);
+          let byOffset = this.pending.get(item.shard);
+          if (!byOffset) this.pending.set(item.shard, (byOffset = new Map()));
+          const list = byOffset.get(item.offset) ?? [];
+          list.push({ event: item.event, since: Date.now(), resolve });
+          byOffset.set(item.offset, list);
+        }),
+    );
+    const aborted = new Promise<null>((resolve) => {
+      if (signal.aborted) resolve(null);
+      signal.addEventListener("abort", () => resolve(null), { once: true });
+    });
+    const result = await Promise.race([Promise.all(waits), aborted]);
+    if (result === null) this.forget(appended);
+    return result;
+  }
+
+  private onNotice(notice: AppliedNotice): void {
+    const now = Date.now();
+    this.recent.push({ at: now, notice });
+    while (this.recent.length > 0 && this.recent[0]!.at < now - this.options.recentMs) this.recent.shift();
+    const byOffset = this.pending.get(notice.shard);
+    if (!byOffset) return;
+    const exceptions = new Map(notice.notInserted);
+    for (const [offset, waits] of byOffset) {
+      if (offset < notice.fromOffset || offset > notice.toOffset) continue;
+      byOffset.delete(offset);
+      for (const wait of waits) wait.resolve(exceptions.get(offset) ?? "inserted");
+    }
+  }
+
+  private fromRecent(shard: number, offset: number): AppendOutcome | null {
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const { notice } = this.recent[i]!;
+      if (notice.shard !== shard || offset < notice.fromOffset || offset > notice.toOffset) continue;
+      return notice.notInserted.find(([o]) => o === offset)?.[1] ?? "inserted";
+    }
+    return null;
+  }
+
+  /** Waits older than one poll interval ask the store: applied offsets, then the claims. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.pending.size === 0) return;
+    const cutoff = Date.now() - this.options.pollMs;
+    const stale = [...this.pending].some(([, m]) =>
+      [...m.values()].some((l) => l.some((w) => w.since < cutoff)),
+    );
+    if (!stale) return;
+    this.polling = true;
+    try {
+      const applied = await this.store.appliedOffsets();
+      const ready: { shard: number; offset: number; waits: Pending[] }[] = [];
+      for (const [shard, byOffset] of this.pending) {
+        const through = applied.get(shard) ?? -1;
+        for (const [offset, waits] of byOffset) if (offset <= through) ready.push({ shard, offset, waits });
+      }
+      if (ready.length === 0) return;
+      const outcomes = await this.store.outcomesOf(
+        ready.map(({ shard, offset, waits }) => ({ shard, offset, event: waits[0]!.event })),
+      );
+      ready.forEach(({ shard, offset }, i) => {
+        const waits = this.pending.get(shard)?.get(offset);
+        this.pending.get(shard)?.delete(offset);
+        for (const wait of waits ?? []) wait.resolve(outcomes[i]!);
+      });
+    } catch (error) {
+      this.options.warn("applied offsets not read; waits keep waiting", error);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private forget(appended: readonly LogPosition[]): void {
+    for (const { shard, offset } of appended) this.pending.get(shard)?.delete(offset);
+  }
+}

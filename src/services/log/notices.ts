@@ -1,0 +1,41 @@
+import type { AppendOutcome } from "../../store/port.js";
+import type { JsonValue, PubSub } from "../pubsub.js";
+import type { AppliedNotice } from "./ports.js";
+
+/** The channel aggregators announce applied batches on; every API instance listens. */
+export const APPLIED_CHANNEL = "eventscore.applied.v1";
+
+const OUTCOMES = new Set<AppendOutcome>(["duplicate", "conflict"]);
+
+export function publishNotice(pubsub: PubSub, notice: AppliedNotice): Promise<void> {
+  return pubsub.publish(APPLIED_CHANNEL, notice as unknown as JsonValue);
+}
+
+/** Notices from any aggregator until `signal` aborts; messages that are not notices are skipped. */
+export async function* appliedNotices(pubsub: PubSub, signal: AbortSignal): AsyncGenerator<AppliedNotice> {
+  for await (const message of pubsub.subscribe(APPLIED_CHANNEL, signal)) {
+    const notice = asNotice(message);
+    if (notice !== null) yield notice;
+  }
+}
+
+/** Checks a message from the pub/sub (another process wrote it) before trusting it. */
+export function asNotice(message: JsonValue): AppliedNotice | null {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return null;
+  const { shard, fromOffset, toOffset, notInserted } = message;
+  if (!isOffset(shard) || !isOffset(fromOffset) || !isOffset(toOffset) || !Array.isArray(notInserted))
+    return null;
+  const pairs: [number, Exclude<AppendOutcome, "inserted">][] = [];
+  for (const pair of notInserted) {
+    if (!Array.isArray(pair) || pair.length !== 2) return null;
+    const [offset, outcome] = pair;
+    if (!isOffset(offset) || typeof outcome !== "string" || !OUTCOMES.has(outcome as AppendOutcome))
+      return null;
+    pairs.push([offset, outcome as Exclude<AppendOutcome, "inserted">]);
+  }
+  return { shard, fromOffset, toOffset, notInserted: pairs };
+}
+
+function isOffset(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
