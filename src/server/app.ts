@@ -1,30 +1,32 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { GraphQLSchema } from "graphql";
 import type { Services } from "../graphql/context.js";
 import { createSchema } from "../graphql/schema.js";
-import { DirectRecorder, IngestService } from "../services/ingest.js";
+import { IngestService } from "../services/ingest.js";
 import { ChangeFeed } from "../services/live.js";
 import { InProcessPubSub, type PubSub } from "../services/pubsub.js";
 import { QueryService } from "../services/queries.js";
 import { ReportService } from "../services/reports.js";
 import { SubscriptionService } from "../services/subscriptions.js";
-import type { EventStore } from "../store/port.js";
-import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { EventReader, StoreLifecycle } from "../store/port.js";
+import { openBackend, type AggregatorHandle, type Backend } from "./backend.js";
 import type { Config } from "./config.js";
-import { instrumentIngest, instrumentStore } from "./instrumentation.js";
+import { instrumentIngest } from "./instrumentation.js";
 import { errorFields, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 
 /** Everything one running instance owns; `close` releases it in reverse order of creation. */
 export interface App {
   readonly config: Config;
-  readonly store: EventStore;
+  readonly store: StoreLifecycle & EventReader;
   readonly pubsub: PubSub;
   readonly services: Services;
   readonly schema: GraphQLSchema;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Recomputes every aggregate from the stored events. */
+  rebuild(): Promise<number>;
+  /** Joins the aggregators in this process; null on the embedded store, which needs none. */
+  readonly startAggregator: (() => Promise<AggregatorHandle>) | null;
   close(): Promise<void>;
 }
 
@@ -34,15 +36,22 @@ export async function createApp(
   logger: Logger,
   metrics: Metrics = new Metrics({ processMetrics: false }),
 ): Promise<App> {
-  const store = instrumentStore(await openStore(config), metrics);
   const pubsub = await openPubSub(config);
   const feed = new ChangeFeed(pubsub, (error) =>
     logger.error("live update not published", errorFields(error)),
   );
+  let backend: Backend;
+  try {
+    backend = await openBackend(config, { pubsub, feed, metrics, logger });
+  } catch (error) {
+    await pubsub.close();
+    throw error;
+  }
+  const { store } = backend;
   const queries = new QueryService(store);
   const bots = new Set(config.botAccounts.map((login) => login.toLowerCase()));
   const services: Services = {
-    ingest: new IngestService(new DirectRecorder(store, feed), {
+    ingest: new IngestService(backend.recorder, {
       rules: config.rules,
       maxBatchSize: config.maxBatchSize,
       maxPayloadBytes: config.maxPayloadBytes,
@@ -64,9 +73,11 @@ export async function createApp(
     schema,
     logger,
     metrics,
+    rebuild: () => backend.rebuild(),
+    startAggregator: backend.startAggregator,
     close: async () => {
+      await backend.close();
       await pubsub.close();
-      await store.close();
     },
   };
 }
@@ -74,17 +85,6 @@ export async function createApp(
 /** GitHub marks apps with a `[bot]` suffix; other automation accounts are listed in config. */
 export function isBot(userId: string, knownBots: ReadonlySet<string>): boolean {
   return userId.endsWith("[bot]") || knownBots.has(userId.toLowerCase());
-}
-
-async function openStore(config: Config): Promise<EventStore> {
-  if (config.store.kind === "sqlite") {
-    if (config.store.path !== ":memory:") mkdirSync(dirname(config.store.path), { recursive: true });
-    const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
-    await store.migrate();
-    return store;
-  }
-  const { openCassandraStore } = await import("./cassandra-store.js");
-  return openCassandraStore(config.store);
 }
 
 async function openPubSub(config: Config): Promise<PubSub> {

@@ -21,11 +21,29 @@ export interface CassandraConfig {
   readonly migrate: boolean;
 }
 
+/** Where ingest writes: the store itself (embedded), or the Kafka log that aggregators apply. */
+export type LogConfig =
+  | { readonly kind: "direct" }
+  | {
+      readonly kind: "kafka";
+      readonly brokers: string[];
+      readonly topic: string;
+      readonly group: string;
+      readonly clientId: string;
+      /** Partitions when eventscore creates the topic; fixed afterwards. */
+      readonly partitions: number;
+      readonly replicationFactor: number;
+      readonly sessionTimeoutMs: number;
+      /** Longest wait of `wait: APPLIED` before answering as DURABLE. */
+      readonly appliedTimeoutMs: number;
+    };
+
 export interface Config {
   readonly host: string;
   readonly port: number;
   readonly development: boolean;
   readonly store: SqliteConfig | CassandraConfig;
+  readonly log: LogConfig;
   readonly pubsub: { readonly kind: "memory" } | { readonly kind: "redis"; readonly url: string };
   readonly rules: ScoringRules;
   readonly maxBatchSize: number;
@@ -52,6 +70,7 @@ export function loadConfig(env: Env = process.env): Config {
     development:
       read.oneOf("NODE_ENV", ["development", "production", "test"] as const, "production") === "development",
     store: storeKind === "sqlite" ? sqliteConfig(read) : cassandraConfig(read),
+    log: logConfig(read, storeKind),
     pubsub:
       pubsubKind === "memory"
         ? { kind: "memory" }
@@ -96,6 +115,37 @@ function cassandraConfig(read: EnvReader): CassandraConfig {
     username: read.optionalString("CASSANDRA_USERNAME"),
     password: read.optionalString("CASSANDRA_PASSWORD"),
     migrate: read.boolean("CASSANDRA_MIGRATE", true),
+  };
+}
+
+function logConfig(read: EnvReader, storeKind: "sqlite" | "cassandra"): LogConfig {
+  const kind = read.oneOf("EVENTSCORE_LOG", ["direct", "kafka"] as const, storeKind === "sqlite" ? "direct" : "kafka");
+  if (kind === "direct") {
+    if (storeKind === "cassandra") {
+      throw new ConfigError(
+        "EVENTSCORE_LOG",
+        "the Cassandra store is written only by aggregators from the Kafka log: use EVENTSCORE_LOG=kafka",
+      );
+    }
+    return { kind };
+  }
+  if (storeKind === "sqlite") {
+    throw new ConfigError("EVENTSCORE_LOG", "kafka needs EVENTSCORE_STORE=cassandra; the embedded store writes directly");
+  }
+  const topic = read.string("KAFKA_TOPIC", "eventscore.events");
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
+    throw new ConfigError("KAFKA_TOPIC", `"${topic}" is not a valid topic name (letters, digits, . _ -)`);
+  }
+  return {
+    kind,
+    brokers: read.list("KAFKA_BROKERS", ["127.0.0.1:9092"]),
+    topic,
+    group: read.string("KAFKA_GROUP", "eventscore-aggregators"),
+    clientId: read.string("KAFKA_CLIENT_ID", "eventscore"),
+    partitions: read.integer("KAFKA_PARTITIONS", 12, 1, 10_000),
+    replicationFactor: read.integer("KAFKA_REPLICATION_FACTOR", 1, 1, 99),
+    sessionTimeoutMs: read.integer("KAFKA_SESSION_TIMEOUT_MS", 10_000, 1_000, 600_000),
+    appliedTimeoutMs: read.integer("EVENTSCORE_APPLIED_TIMEOUT_MS", 10_000, 100, 600_000),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { EventStore } from "../store/port.js";
+import type { EventReader, StoreLifecycle } from "../store/port.js";
 import { LIVENESS_PATH, sendJson, type Route } from "./http-responses.js";
 
 export const READINESS_PATH = "/health/ready";
@@ -9,7 +9,7 @@ export const READINESS_PATH = "/health/ready";
  * that just died can leave a driver waiting far longer than a load balancer should). While the
  * server drains for shutdown, readiness fails before this route is reached (see http-server).
  */
-export function healthRoute(store: EventStore, timeoutMs = 2000): Route {
+export function healthRoute(store: StoreLifecycle & EventReader, timeoutMs = 2000): Route {
   return async (request, response, url) => {
     if (request.method !== "GET" && request.method !== "HEAD") return false;
     if (url.pathname === LIVENESS_PATH) {
@@ -26,7 +26,7 @@ export function healthRoute(store: EventStore, timeoutMs = 2000): Route {
   };
 }
 
-async function probe(store: EventStore, timeoutMs: number): Promise<string | null> {
+async function probe(store: StoreLifecycle & EventReader, timeoutMs: number): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`the store did not answer within ${timeoutMs} ms`), timeoutMs);

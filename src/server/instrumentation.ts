@@ -1,5 +1,5 @@
 import { BatchTooLargeError, type IngestService } from "../services/ingest.js";
-import type { EventStore } from "../store/port.js";
+import type { StoreLifecycle } from "../store/port.js";
 import type { Metrics } from "./metrics.js";
 
 /**
@@ -7,7 +7,7 @@ import type { Metrics } from "./metrics.js";
  * A Proxy rather than a hand-written wrapper, so methods an adapter has beyond the port (which
  * callers detect with `in`) still reach it, timed like the rest, with the adapter as `this`.
  */
-export function instrumentStore<S extends EventStore>(store: S, metrics: Metrics): S {
+export function instrumentStore<S extends StoreLifecycle>(store: S, metrics: Metrics): S {
   const timed = (operation: string, method: (...args: unknown[]) => unknown) => {
     return async (...args: unknown[]): Promise<unknown> => {
       const stop = metrics.storeLatency.startTimer({ operation });

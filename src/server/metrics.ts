@@ -40,6 +40,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly aggregatedEvents = new Counter({
+    name: "eventscore_aggregated_records_total",
+    help: "Log records applied by this process's aggregator (replays included)",
+    registers: [this.registry],
+  });
+
   readonly batchSize = new Histogram({
     name: "eventscore_ingest_batch_size",
     help: "Events per recording request (GraphQL mutation, webhook delivery, import batch)",

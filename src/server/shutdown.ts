@@ -9,7 +9,7 @@ import type { Instance } from "./start.js";
  * so a supervisor restarting the process loses nothing.
  */
 export function installShutdown(
-  instance: Instance,
+  instance: Pick<Instance, "stop">,
   logger: Logger,
   exit = (code: number) => process.exit(code),
 ): void {

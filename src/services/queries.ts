@@ -1,6 +1,6 @@
 import type { EventPosition, RankPosition } from "../domain/cursor.js";
 import { periodOf, type Period, type Window } from "../domain/time.js";
-import type { EventStore, Standing, StoredEvent, UserTally } from "../store/port.js";
+import type { EventReader, Standing, StoredEvent, UserTally } from "../store/port.js";
 
 export interface HistoryRequest {
   readonly userId: string;
@@ -18,7 +18,7 @@ export interface Page<T> {
 
 /** Read side: history, tallies and leaderboards, with paging done once for every store. */
 export class QueryService {
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventReader) {}
 
   /** Reads one row beyond the page to learn whether another page exists. */
   async history(request: HistoryRequest): Promise<Page<StoredEvent>> {

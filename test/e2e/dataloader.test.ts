@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventStore } from "../../src/store/port.js";
+import type { EventReader } from "../../src/store/port.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 describe("per-request DataLoader", () => {
@@ -9,7 +9,7 @@ describe("per-request DataLoader", () => {
   beforeAll(async () => {
     server = await startTestServer();
     // Count real store calls (the store stays real; only the call is counted).
-    const store: EventStore = server.instance.app.store;
+    const store: EventReader = server.instance.app.store;
     const tallies = store.tallies.bind(store);
     store.tallies = (userIds, period) => {
       talliesCalls += 1;
