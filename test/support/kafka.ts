@@ -94,7 +94,7 @@ async function startContainer(): Promise<KafkaTarget | null> {
   return { brokers: [`${host}:${port}`], source: "testcontainers" };
 }
 
-/** The settings of kafka/conf/server.properties, as the apache/kafka image takes them. */
+/** The settings of kafka/conf/server.properties, as the apache/kafka image takes them (as in docker-compose.yml). */
 const SINGLE_NODE_ENV = {
   KAFKA_NODE_ID: "1",
   KAFKA_PROCESS_ROLES: "broker,controller",
@@ -108,6 +108,8 @@ const SINGLE_NODE_ENV = {
   KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
   KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
   KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS: "1000",
+  KAFKA_BROKER_HEARTBEAT_INTERVAL_MS: "500",
+  KAFKA_BROKER_SESSION_TIMEOUT_MS: "3000",
   KAFKA_HEAP_OPTS: "-Xms512m -Xmx512m",
 };
 
