@@ -8,8 +8,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["reflect-metadata"],
-    // Starts a local Cassandra node when the tests need one and stops it afterwards (only if it started it).
-    globalSetup: ["test/support/cassandra-global-setup.ts"],
+    // Local Cassandra node and Kafka broker: started by the tests that need them, stopped after the
+    // run by these (only what this run started).
+    globalSetup: ["test/support/cassandra-global-setup.ts", "test/support/kafka-global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",

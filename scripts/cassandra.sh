@@ -13,6 +13,7 @@
 #   wait     wait until the running node answers CQL (exit 1 on timeout/death)
 #   check    one CQL round trip (OPTIONS, STARTUP, SELECT release_version)
 #            spoken over bash's /dev/tcp: no cqlsh, no driver
+#   kill     SIGKILL the node at once (a crash, for fault tests)
 #   reset    stop the node and delete its data (.cassandra/data)
 #   deps     only fetch the jars into .cassandra/lib
 #   logs [N] print the last N (default 100) lines of the node's system.log
@@ -39,6 +40,7 @@
 #                           other ports run a second, independent node
 set -euo pipefail
 
+readonly SERVICE=cassandra
 readonly DAEMON_CLASS=org.apache.cassandra.service.CassandraDaemon
 readonly HOST=127.0.0.1
 
@@ -47,6 +49,7 @@ ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
 readonly SCRIPT_DIR ROOT
 readonly SRC_DIR="$ROOT/cassandra"
 readonly POM="$SRC_DIR/pom.xml"
+readonly MAIN_JAR_GLOB='cassandra-all-*.jar'
 readonly STATE_DIR="${CASSANDRA_STATE_DIR:-$ROOT/.cassandra}"
 # The jars stay shared: a second node (own CASSANDRA_STATE_DIR) needs no second download.
 readonly LIB_DIR="$ROOT/.cassandra/lib"
@@ -67,11 +70,13 @@ STOP_TIMEOUT=${CASSANDRA_STOP_TIMEOUT:-60}
 MVN=${CASSANDRA_MVN:-mvn}
 readonly HEAP WAIT_TIMEOUT STOP_TIMEOUT MVN
 readonly PORTS_FILE="$CONF_DIR/ports"
+readonly DISPLAY_NAME=Cassandra PROTOCOL=CQL JAVA_HOME_ENV=CASSANDRA_JAVA_HOME
+readonly PORT_VARS=(cql:CQL_PORT:CASSANDRA_PORT storage:STORAGE_PORT:CASSANDRA_STORAGE_PORT jmx:JMX_PORT:CASSANDRA_JMX_PORT)
+readonly LOG_FILES=("$STDOUT_LOG" "$SYSTEM_LOG")
+readonly READY_LOG=$SYSTEM_LOG READY_PATTERN='Starting listening for CQL clients|Startup complete' WAIT_POLL=1
 
-log() { printf 'cassandra: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# shellcheck source=lib/jvm-service.sh
+source "$SCRIPT_DIR/lib/jvm-service.sh"
 
 validate_env() {
   local name value
@@ -87,28 +92,6 @@ validate_env() {
 
 # ---------------------------------------------------------------- process ---
 
-# Prints the pid from the pid file if it is a live Cassandra started from this
-# repository (guards against a stale pid file whose pid was reused).
-running_pid() {
-  local pid cmdline state
-  [[ -f $PID_FILE ]] || return 1
-  pid=$(<"$PID_FILE")
-  is_uint "$pid" || return 1
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
-  [[ $state != Z ]] || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-  [[ $cmdline == *"$DAEMON_CLASS"* && $cmdline == *"$STATE_DIR"* ]] || return 1
-  printf '%s\n' "$pid"
-}
-
-pid_alive() {
-  local state
-  [[ -r /proc/$1/stat ]] || return 1
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z ]]
-}
-
 # True if this shell holds CAP_IPC_LOCK (bit 14), e.g. when running as root.
 has_ipc_lock_cap() {
   local caps
@@ -116,94 +99,9 @@ has_ipc_lock_cap() {
   [[ -n $caps ]] && (((16#$caps >> 14) & 1))
 }
 
-tcp_open() {
-  # Opening /dev/tcp in a subshell: the descriptor dies with it.
-  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
-
-# The ports of the node that "start" launched are kept in .cassandra/conf/ports
-# so that wait/status/check/nodetool reach it without repeating the variables.
-save_ports() {
-  printf 'cql=%s\nstorage=%s\njmx=%s\n' "$CQL_PORT" "$STORAGE_PORT" "$JMX_PORT" >"$PORTS_FILE"
-}
-
-# load_ports [force]: without "force", explicitly set variables win.
-load_ports() {
-  local key value force=${1:-}
-  [[ -f $PORTS_FILE ]] || return 0
-  while IFS='=' read -r key value; do
-    case $key in
-      cql) if [[ -n $force || -z ${CASSANDRA_PORT:-} ]]; then CQL_PORT=$value; fi ;;
-      storage) if [[ -n $force || -z ${CASSANDRA_STORAGE_PORT:-} ]]; then STORAGE_PORT=$value; fi ;;
-      jmx) if [[ -n $force || -z ${CASSANDRA_JMX_PORT:-} ]]; then JMX_PORT=$value; fi ;;
-      *) ;;
-    esac
-  done <"$PORTS_FILE"
-  return 0
-}
-
-# Serialises start/stop/reset (e.g. two test files starting the node at once):
-# the lock is held on fd 9 until this script exits.
-take_lock() {
-  mkdir -p "$STATE_DIR"
-  exec 9>"$STATE_DIR/.lock"
-  if ! flock -n 9; then
-    log "waiting for another scripts/cassandra.sh start/stop to finish"
-    flock -w "$((WAIT_TIMEOUT + STOP_TIMEOUT + 600))" 9 || die "could not take $STATE_DIR/.lock"
-  fi
-}
-
 # ------------------------------------------------------------------- java ---
 
-find_java_home() {
-  local home=${CASSANDRA_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
-  [[ -x $home/bin/java ]] ||
-    die "no JDK at $home (set CASSANDRA_JAVA_HOME to a JDK 17, e.g. apt-get install openjdk-17-jdk-headless)"
-  printf '%s\n' "$home"
-}
-
-java_major() {
-  local home=$1 version
-  if [[ -f $home/release ]]; then
-    version=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release")
-  fi
-  if [[ -z ${version:-} ]]; then
-    version=$("$home/bin/java" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
-  fi
-  version=${version#1.}
-  printf '%s\n' "${version%%[.+-]*}"
-}
-
 # ------------------------------------------------------------------- jars ---
-
-ensure_lib() {
-  local java_home=$1 stamp="$LIB_DIR/.pom.sha256" want
-  want=$(sha256sum "$POM" | cut -d ' ' -f 1)
-  if [[ -f $stamp && $(<"$stamp") == "$want" ]] &&
-    compgen -G "$LIB_DIR/cassandra-all-*.jar" >/dev/null; then
-    return 0
-  fi
-  command -v "$MVN" >/dev/null || die "'$MVN' not found: Maven is needed to fetch Cassandra's jars (apt-get install maven)"
-  log "fetching Cassandra jars with Maven into $LIB_DIR (cached in ~/.m2 afterwards)"
-  rm -rf "$LIB_DIR.partial"
-  mkdir -p "$LOG_DIR"
-  if ! JAVA_HOME=$java_home MAVEN_OPTS="${MAVEN_OPTS:-} -XX:+PerfDisableSharedMem" "$MVN" -B -q -f "$POM" dependency:copy-dependencies \
-    -DoutputDirectory="$LIB_DIR.partial" -DincludeScope=runtime >"$LOG_DIR/mvn.log" 2>&1; then
-    rm -rf "$LIB_DIR.partial"
-    tail -n 40 "$LOG_DIR/mvn.log" >&2
-    die "Maven could not resolve $POM (full output: $LOG_DIR/mvn.log)"
-  fi
-  rm -rf "$LIB_DIR"
-  mv "$LIB_DIR.partial" "$LIB_DIR"
-  printf '%s\n' "$want" >"$stamp"
-}
-
-cassandra_version() {
-  local jar
-  jar=$(compgen -G "$LIB_DIR/cassandra-all-*.jar" | head -n 1) || return 1
-  jar=${jar##*/cassandra-all-}
-  printf '%s\n' "${jar%.jar}"
-}
 
 # ----------------------------------------------------------------- config ---
 
@@ -217,22 +115,9 @@ write_config() {
   cp "$SRC_DIR/conf/logback.xml" "$CONF_DIR/logback.xml"
 }
 
-# Keeps one previous copy of a log so that each start reads only its own lines.
-rotate_log() {
-  if [[ -f $1 ]]; then mv -f "$1" "$1.1"; fi
-}
-
 # ---------------------------------------------------------- CQL over bash ---
 # A minimal CQL native protocol v4 client (frames: 9-byte header + body),
 # enough to prove the server answers queries.
-
-to_hex() { od -An -v -tx1 | tr -d ' \n'; }
-
-hex_to_bytes() {
-  local hex=$1 escaped='' i
-  for ((i = 0; i < ${#hex}; i += 2)); do escaped+="\\x${hex:i:2}"; done
-  printf '%b' "$escaped"
-}
 
 cql_string_hex() { printf '%04x' "${#1}"; printf '%s' "$1" | to_hex; }
 cql_long_string_hex() { printf '%08x' "${#1}"; printf '%s' "$1" | to_hex; }
@@ -248,14 +133,12 @@ FRAME_OPCODE=-1
 FRAME_BODY=
 cql_read() {
   local header length
-  header=$(timeout 10 dd bs=1 count=9 status=none <&3 | to_hex) || return 1
-  [[ ${#header} -eq 18 ]] || return 1
+  header=$(read_bytes_hex 9) || return 1
   FRAME_OPCODE=$((16#${header:8:2}))
   length=$((16#${header:10:8}))
   FRAME_BODY=
   if ((length > 0)); then
-    FRAME_BODY=$(timeout 10 dd bs=1 count="$length" status=none <&3 | to_hex) || return 1
-    [[ ${#FRAME_BODY} -eq $((length * 2)) ]] || return 1
+    FRAME_BODY=$(read_bytes_hex "$length") || return 1
   fi
 }
 
@@ -307,7 +190,7 @@ cql_first_text_cell() {
 
 # One CQL round trip; prints the server's release_version. Runs in a subshell
 # so that fd 3 is closed whatever happens.
-cql_probe() (
+service_probe() (
   local query='SELECT release_version FROM system.local' version
   exec 3<>"/dev/tcp/$HOST/$CQL_PORT" 2>/dev/null || {
     echo "CQL port $CQL_PORT is closed"
@@ -337,75 +220,17 @@ cql_probe() (
 
 # --------------------------------------------------------------- commands ---
 
-show_log_tail() {
-  local file
-  for file in "$STDOUT_LOG" "$SYSTEM_LOG"; do
-    if [[ -s $file ]]; then
-      log "---- last lines of $file ----"
-      tail -n "${1:-40}" "$file" >&2
-    fi
-  done
-}
-
-cmd_wait() {
-  local pid start now out
-  start=$SECONDS
-  if ! pid=$(running_pid); then
-    if [[ -f $PID_FILE ]]; then
-      show_log_tail 60
-      rm -f "$PID_FILE"
-      die "the Cassandra process (pid from $PID_FILE) is not running: it died (see $LOG_DIR)"
-    fi
-    die "Cassandra is not running (start it with: $0 start)"
-  fi
-  while :; do
-    if ! pid_alive "$pid"; then
-      show_log_tail 60
-      rm -f "$PID_FILE"
-      die "the Cassandra process (pid $pid) died during startup (see $LOG_DIR)"
-    fi
-    if [[ -f $SYSTEM_LOG ]] &&
-      grep -qE 'Starting listening for CQL clients|Startup complete' "$SYSTEM_LOG" &&
-      tcp_open "$CQL_PORT" && out=$(cql_probe); then
-      now=$SECONDS
-      log "ready: Cassandra $out answers CQL on $HOST:$CQL_PORT (pid $pid, waited $((now - start)) s)"
-      return 0
-    fi
-    if ((SECONDS - start >= WAIT_TIMEOUT)); then
-      show_log_tail 60
-      die "Cassandra (pid $pid) did not answer CQL on $HOST:$CQL_PORT within $WAIT_TIMEOUT s; it is left running (scripts/cassandra.sh stop)"
-    fi
-    sleep 1
-  done
-}
-
 cmd_start() {
   local java_home major pid jamm port
   local -a jvm_opts=()
-  if pid=$(running_pid); then
-    load_ports force
-    log "already running (pid $pid, CQL port $CQL_PORT); not starting a second node"
-    if [[ -n ${CASSANDRA_PORT:-} && $CASSANDRA_PORT != "$CQL_PORT" ]]; then
-      log "warning: CASSANDRA_PORT=$CASSANDRA_PORT is ignored: stop the running node to change ports"
-    fi
-    cmd_wait
-    return 0
-  fi
-  if [[ -f $PID_FILE ]]; then
-    log "removing stale pid file ($(<"$PID_FILE") is not a running Cassandra of this repository)"
-    rm -f "$PID_FILE"
-  fi
+  if already_running; then return 0; fi
 
   java_home=$(find_java_home)
   major=$(java_major "$java_home")
   [[ $major == 17 || $major == 11 ]] ||
     die "Cassandra 5.0 runs on JDK 11 or 17 only; $java_home is JDK '$major' (set CASSANDRA_JAVA_HOME)"
 
-  for port in "$CQL_PORT" "$STORAGE_PORT" "$JMX_PORT"; do
-    if [[ $port != off ]] && tcp_open "$port"; then
-      die "port $port on $HOST is already in use by another process (another Cassandra?); set CASSANDRA_PORT / CASSANDRA_STORAGE_PORT / CASSANDRA_JMX_PORT"
-    fi
-  done
+  require_free_ports "$CQL_PORT" "$STORAGE_PORT" "$JMX_PORT"
 
   ensure_lib "$java_home"
   write_config
@@ -457,7 +282,7 @@ cmd_start() {
     launcher=(setpriv --bounding-set=-ipc_lock)
   fi
 
-  log "starting Cassandra $(cassandra_version) on $HOST:$CQL_PORT (JDK $major, heap $HEAP, logs in $LOG_DIR)"
+  log "starting Cassandra $(jar_version) on $HOST:$CQL_PORT (JDK $major, heap $HEAP, logs in $LOG_DIR)"
   # setsid: the node outlives the shell (and the process group) that started
   # it; in a non-interactive shell setsid execs in place, so $! is java's pid.
   (
@@ -470,70 +295,6 @@ cmd_start() {
   printf '%s\n' "$pid" >"$PID_FILE"
   wait_for_exec "$pid"
   cmd_wait
-}
-
-# The pid file is written as soon as the launching subshell forks, but until it
-# has exec'd java its command line is still this script's, and running_pid would
-# call the node dead. Wait (at most 30 s) until running_pid recognises the node,
-# or the child dies (cmd_wait then reports the death with the logs).
-wait_for_exec() {
-  local tries
-  for ((tries = 0; tries < 300; tries++)); do
-    if running_pid >/dev/null || ! pid_alive "$1"; then return 0; fi
-    sleep 0.1
-  done
-}
-
-cmd_stop() {
-  local pid waited=0
-  if ! pid=$(running_pid); then
-    if [[ -f $PID_FILE ]]; then
-      log "not running (removing stale pid file)"
-      rm -f "$PID_FILE"
-    else
-      log "not running"
-    fi
-    return 0
-  fi
-  log "stopping Cassandra (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while pid_alive "$pid"; do
-    if ((waited >= STOP_TIMEOUT)); then
-      log "still alive after $STOP_TIMEOUT s: sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 1
-      break
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  pid_alive "$pid" && die "pid $pid survived SIGKILL"
-  rm -f "$PID_FILE"
-  log "stopped"
-}
-
-cmd_status() {
-  local pid
-  if pid=$(running_pid); then
-    if tcp_open "$CQL_PORT"; then
-      echo "running (pid $pid, CQL on $HOST:$CQL_PORT)"
-    else
-      echo "running (pid $pid, CQL port $CQL_PORT not open yet)"
-    fi
-    return 0
-  fi
-  echo "stopped"
-  return 3
-}
-
-cmd_check() {
-  local out
-  if out=$(cql_probe); then
-    echo "ok: Cassandra $out answers CQL on $HOST:$CQL_PORT"
-  else
-    echo "failed: $out" >&2
-    return 1
-  fi
 }
 
 cmd_nodetool() {
@@ -552,35 +313,11 @@ cmd_nodetool() {
     -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h "$HOST" -p "$JMX_PORT" "$@"
 }
 
-cmd_reset() {
-  cmd_stop
-  rm -rf "$DATA_DIR"
-  log "deleted $DATA_DIR"
-}
-
-usage() {
-  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
-}
-
-main() {
-  case ${1:-} in
-    start | deps) ;;
-    *) load_ports ;;
-  esac
-  validate_env
-  case ${1:-} in
-    start) take_lock; cmd_start ;;
-    stop) take_lock; cmd_stop ;;
-    status) cmd_status ;;
-    wait) cmd_wait ;;
-    check) cmd_check ;;
-    reset) take_lock; cmd_reset ;;
-    deps) ensure_lib "$(find_java_home)"; log "jars in $LIB_DIR (Cassandra $(cassandra_version))" ;;
-    logs) tail -n "${2:-100}" "$SYSTEM_LOG" ;;
+extra_command() {
+  case $1 in
     nodetool) shift; cmd_nodetool "$@" ;;
-    -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac
 }
 
-main "$@"
+run_command "$@"

@@ -8,21 +8,14 @@
  *     a missing Cassandra fails the run.
  * Each test file resolves once (a lazily started singleton per worker process).
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import {
   CassandraStore,
   createClient,
   type CassandraStoreOptions,
   type CassandraStoreSettings,
 } from "../../src/store/cassandra/index.js";
+import { canRunScript, firstToWarn, portAnswers, startWithScript } from "./local-service.js";
 
-const run = promisify(execFile);
-const ROOT = new URL("../../", import.meta.url).pathname;
 const JAVA_HOME = process.env["CASSANDRA_JAVA_HOME"] ?? "/usr/lib/jvm/java-17-openjdk-amd64";
 const HOW_TO_ENABLE =
   "install JDK 17 + Maven (then scripts/cassandra.sh starts a node), run Docker, or set CASSANDRA_CONTACT_POINTS";
@@ -52,48 +45,12 @@ async function resolve(): Promise<CassandraTarget | null> {
   }
   const docker = await startContainer();
   if (docker) return docker;
-  if ((await hasCommand("mvn")) && existsSync(join(JAVA_HOME, "bin/java"))) return startLocalNode();
+  if (await canRunScript("cassandra", JAVA_HOME)) return startLocalNode();
   const why = `no Cassandra for tests: CASSANDRA_CONTACT_POINTS unset, nothing on 127.0.0.1:9042, no Docker engine, no JDK 17 + Maven`;
   if (process.env["CI"] === "true") throw new Error(`${why}. CI requires Cassandra: ${HOW_TO_ENABLE}.`);
-  if (firstToWarn())
+  if (firstToWarn("cassandra"))
     console.warn(`\n*** SKIPPING Cassandra tests: ${why}. To enable: ${HOW_TO_ENABLE}. ***\n`);
   return null;
-}
-
-/** Test files run in several worker processes of one vitest run: only the first one warns. */
-function firstToWarn(): boolean {
-  try {
-    writeFileSync(skipWarnedMarker(process.ppid), "", { flag: "wx" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function skipWarnedMarker(vitestPid: number): string {
-  return join(tmpdir(), `eventscore-cassandra-skip-warned-${vitestPid}`);
-}
-
-function portAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host, port, timeout: 1_000 });
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.once("connect", () => finish(true));
-    socket.once("error", () => finish(false));
-    socket.once("timeout", () => finish(false));
-  });
-}
-
-async function hasCommand(name: string): Promise<boolean> {
-  try {
-    await run("sh", ["-c", `command -v ${name}`]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function startContainer(): Promise<CassandraTarget | null> {
@@ -114,54 +71,14 @@ async function startContainer(): Promise<CassandraTarget | null> {
   return { contactPoints: [contactPoint], localDataCenter: "datacenter1", source: "testcontainers" };
 }
 
-/**
- * `scripts/cassandra.sh start` is idempotent, but two test files may get here at once: a lock
- * directory makes the second wait, then find the node running. The marker file tells the global
- * setup of this vitest run (our parent process) that the node is ours to stop.
- */
+/** `scripts/cassandra.sh start`; the global setup stops the node after the run. */
 async function startLocalNode(): Promise<CassandraTarget> {
-  const lock = join(tmpdir(), "eventscore-cassandra-start.lock");
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A holder that died leaves the directory behind; no start takes longer than the deadline.
-      if (Date.now() - lockMtime(lock) > 900_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (remove it if stale)`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    if (!(await portAnswers("127.0.0.1", 9042))) {
-      console.warn(
-        "cassandra: starting a local node with scripts/cassandra.sh (first run fetches jars with Maven)",
-      );
-      await run("bash", [join(ROOT, "scripts/cassandra.sh"), "start"], { cwd: ROOT, timeout: 900_000 });
-      writeFileSync(startedMarker(process.ppid), `${Date.now()}\n`);
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  await startWithScript("cassandra", () => portAnswers("127.0.0.1", 9042));
   return {
     contactPoints: ["127.0.0.1:9042"],
     localDataCenter: "datacenter1",
     source: "scripts/cassandra.sh",
   };
-}
-
-function lockMtime(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return Date.now();
-  }
-}
-
-/** The file that says "the vitest run with this pid started the local node". */
-export function startedMarker(vitestPid: number): string {
-  return join(tmpdir(), `eventscore-cassandra-started-by-vitest-${vitestPid}`);
 }
 
 /** A keyspace name unique to one test file in one run; dropped by the file when it ends. */
