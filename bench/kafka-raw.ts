@@ -8,16 +8,16 @@
  *
  * Two ways of keeping many messages in flight are measured; neither awaits one send at a time:
  *  - pipelined: one produce request in flight, everything queued meanwhile packed into the next
- *    one (test/support/kafka-sender.ts; each message gets its own partition + offset back);
+ *    one (src/services/kafka/pipelined-sender.ts; each message gets its own partition + offset back);
  *  - stream: the library's own ProducerStream (batches of at most `batchSize`, one in flight).
  * Concurrent send() calls on one idempotent producer are not measured: in 1.35.0 they lose
- * acknowledged messages (see kafka-sender.ts). Every run checks that the topic's end offsets grew
+ * acknowledged messages (see pipelined-sender.ts). Every run checks that the topic's end offsets grew
  * by exactly the number of messages sent.
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Admin, Consumer, Producer, stringSerializers } from "@platformatic/kafka";
-import { PipelinedSender } from "../test/support/kafka-sender.js";
+import { PipelinedSender } from "../src/services/kafka/pipelined-sender.js";
 
 export interface RawMessage {
   readonly key: string;

@@ -60,7 +60,10 @@ async function serve(args: string[]): Promise<number> {
   if (args.includes("--aggregate")) {
     if (instance.app.startAggregator === null) {
       await instance.stop();
-      throw new ConfigError("EVENTSCORE_LOG", "--aggregate needs EVENTSCORE_LOG=kafka (the embedded store has no log)");
+      throw new ConfigError(
+        "EVENTSCORE_LOG",
+        "--aggregate needs EVENTSCORE_LOG=kafka (the embedded store has no log)",
+      );
     }
     aggregator = await instance.app.startAggregator();
   }
@@ -89,7 +92,10 @@ async function aggregate(): Promise<number> {
   const app = await createApp(config, logger);
   if (app.startAggregator === null) {
     await app.close();
-    throw new ConfigError("EVENTSCORE_LOG", "aggregate needs EVENTSCORE_STORE=cassandra and EVENTSCORE_LOG=kafka");
+    throw new ConfigError(
+      "EVENTSCORE_LOG",
+      "aggregate needs EVENTSCORE_STORE=cassandra and EVENTSCORE_LOG=kafka",
+    );
   }
   const aggregator = await app.startAggregator();
   installShutdown(
@@ -124,7 +130,8 @@ async function maintain(command: "migrate" | "rebuild"): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code !== 0 || (process.argv[2] !== "serve" && process.argv[2] !== "aggregate")) process.exitCode = code;
+    if (code !== 0 || (process.argv[2] !== "serve" && process.argv[2] !== "aggregate"))
+      process.exitCode = code;
   },
   (error: unknown) => {
     if (error instanceof ConfigError) {

@@ -50,7 +50,8 @@ export async function openBackend(config: Config, deps: BackendDeps): Promise<Ba
       close: () => store.close(),
     };
   }
-  if (config.log.kind !== "kafka") throw new Error("the Cassandra store needs the Kafka log (EVENTSCORE_LOG=kafka)");
+  if (config.log.kind !== "kafka")
+    throw new Error("the Cassandra store needs the Kafka log (EVENTSCORE_LOG=kafka)");
   // Loaded only for this configuration, so the embedded default never loads the drivers.
   const { openKafkaBackend } = await import("./kafka-backend.js");
   return openKafkaBackend(config.store, config.log, deps);

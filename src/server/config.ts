@@ -119,7 +119,11 @@ function cassandraConfig(read: EnvReader): CassandraConfig {
 }
 
 function logConfig(read: EnvReader, storeKind: "sqlite" | "cassandra"): LogConfig {
-  const kind = read.oneOf("EVENTSCORE_LOG", ["direct", "kafka"] as const, storeKind === "sqlite" ? "direct" : "kafka");
+  const kind = read.oneOf(
+    "EVENTSCORE_LOG",
+    ["direct", "kafka"] as const,
+    storeKind === "sqlite" ? "direct" : "kafka",
+  );
   if (kind === "direct") {
     if (storeKind === "cassandra") {
       throw new ConfigError(
@@ -130,7 +134,10 @@ function logConfig(read: EnvReader, storeKind: "sqlite" | "cassandra"): LogConfi
     return { kind };
   }
   if (storeKind === "sqlite") {
-    throw new ConfigError("EVENTSCORE_LOG", "kafka needs EVENTSCORE_STORE=cassandra; the embedded store writes directly");
+    throw new ConfigError(
+      "EVENTSCORE_LOG",
+      "kafka needs EVENTSCORE_STORE=cassandra; the embedded store writes directly",
+    );
   }
   const topic = read.string("KAFKA_TOPIC", "eventscore.events");
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {

@@ -40,8 +40,8 @@ export async function openKafkaBackend(
   let log: KafkaEventLog | null = null;
   let waiter: AppliedWaiter | null = null;
   try {
-    const partitions = await ensureTopic(options);
-    log = await KafkaEventLog.open(options, partitions);
+    await ensureTopic(options);
+    log = await KafkaEventLog.open(options);
     waiter = new AppliedWaiter(deps.pubsub, raw, { pollMs: 250, recentMs: 10_000, warn });
     waiter.start();
   } catch (error) {

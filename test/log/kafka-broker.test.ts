@@ -16,7 +16,11 @@ import {
   type PrivateBroker,
   type TestTopic,
 } from "../support/kafka.js";
-import { PipelinedSender, partitionOf, type Acknowledgement } from "../support/kafka-sender.js";
+import {
+  PipelinedSender,
+  partitionOf,
+  type Acknowledgement,
+} from "../../src/services/kafka/pipelined-sender.js";
 import { joinGroup, type GroupMember, type Received } from "./kafka-group.js";
 
 const target = await kafkaForTests();

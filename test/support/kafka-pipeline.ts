@@ -52,7 +52,7 @@ export async function startKafkaPipeline(
   };
   const warn = settings.warn ?? quiet;
   const pubsub = settings.pubsub ?? new InProcessPubSub();
-  const log = await KafkaEventLog.open(options, topic.partitions);
+  const log = await KafkaEventLog.open(options);
   const waiter = new AppliedWaiter(pubsub, store, { pollMs: 200, recentMs: 10_000, warn });
   waiter.start();
   const recorder = new LoggedRecorder(log, waiter, 60_000);

@@ -1,55 +1,98 @@
-import { compatibilityPartitioner, ProduceAcks, Producer } from "@platformatic/kafka";
+import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
 import type { ReadyEvent } from "../../store/port.js";
 import { encodeEvent } from "../log/codec.js";
 import type { EventLog, LogPosition } from "../log/ports.js";
 import type { KafkaLogOptions } from "./options.js";
+import { PipelinedSender } from "./pipelined-sender.js";
+
+type KafkaProducer = Producer<string, Buffer, string, string>;
 
 /**
  * The producing side of the log on Kafka: an idempotent producer with acks=all, so an append
- * resolves only when every in-sync replica has the records, and a retried send is not written
- * twice. Each event goes to the partition of its user id, chosen as Kafka's Java client does
- * (murmur2 of the key), so other tools agree on where a user's events are.
+ * resolves only when every in-sync replica has the records. Each event goes to the partition of
+ * its user id, chosen as Kafka's Java client does (murmur2 of the key), so other tools agree on
+ * where a user's events are. One produce request is in flight at a time (pipelined-sender.ts
+ * says why), carrying everything that queued meanwhile.
+ *
+ * After a failed send the producer is replaced: the failed request may still have been written,
+ * and a producer that reused its sequence numbers would have the broker drop the next request
+ * as a retry of it while acknowledging it. A new producer has a new id and fresh sequences, so
+ * at worst the failed events are in the log once and their retry is a duplicate, which the
+ * aggregators recognise.
  */
 export class KafkaEventLog implements EventLog {
-  private constructor(
-    private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>,
-    private readonly topic: string,
-    private readonly partitions: number,
-  ) {}
+  private current: { producer: KafkaProducer; sender: PipelinedSender } | null = null;
+  private opening: Promise<{ producer: KafkaProducer; sender: PipelinedSender }> | null = null;
 
-  static async open(options: KafkaLogOptions, partitions: number): Promise<KafkaEventLog> {
-    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
-      clientId: `${options.clientId}-producer`,
-      bootstrapBrokers: [...options.brokers],
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      retries: 10,
-      retryDelay: 250,
-    });
-    await producer.metadata({ topics: [options.topic] });
-    return new KafkaEventLog(producer, options.topic, partitions);
+  private constructor(private readonly options: KafkaLogOptions) {}
+
+  static async open(options: KafkaLogOptions): Promise<KafkaEventLog> {
+    const log = new KafkaEventLog(options);
+    await log.connection();
+    return log;
   }
 
   async append(events: readonly ReadyEvent[]): Promise<LogPosition[]> {
     if (events.length === 0) return [];
-    const messages = events.map((event) => {
-      const key = Buffer.from(event.userId, "utf8");
-      const partition = compatibilityPartitioner(undefined as never, key) % this.partitions;
-      return { topic: this.topic, key, value: encodeEvent(event), partition };
-    });
-    const result = await this.producer.send({ messages });
-    // One record batch per partition and send: its base offset, then the messages in order.
-    const next = new Map<number, number>();
-    for (const { partition, offset } of result.offsets ?? []) next.set(partition, Number(offset));
-    return messages.map(({ partition }) => {
-      const offset = next.get(partition);
-      if (offset === undefined) throw new Error(`kafka: no offset acknowledged for partition ${partition}`);
-      next.set(partition, offset + 1);
-      return { shard: partition, offset };
-    });
+    const connection = await this.connection();
+    try {
+      const acks = await Promise.all(
+        events.map((event) =>
+          connection.sender.send({ topic: this.options.topic, key: event.userId, value: encodeEvent(event) }),
+        ),
+      );
+      return acks.map(({ partition, offset }) => ({ shard: partition, offset: Number(offset) }));
+    } catch (error) {
+      if (this.current === connection) {
+        this.current = null;
+        dropProducer(connection.producer);
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
-    await this.producer.close();
+    const connection = this.current;
+    this.current = null;
+    if (connection) {
+      await connection.sender.flush();
+      await connection.producer.close();
+    }
   }
+
+  private connection(): Promise<{ producer: KafkaProducer; sender: PipelinedSender }> {
+    if (this.current) return Promise.resolve(this.current);
+    this.opening ??= (async () => {
+      const producer: KafkaProducer = new Producer({
+        clientId: `${this.options.clientId}-producer`,
+        bootstrapBrokers: [...this.options.brokers],
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        retries: 20,
+        retryDelay: 250,
+        serializers: {
+          key: stringSerializers.key,
+          headerKey: stringSerializers.headerKey,
+          headerValue: stringSerializers.headerValue,
+        },
+      });
+      try {
+        const sender = new PipelinedSender(producer);
+        await sender.prepare(this.options.topic);
+        this.current = { producer, sender };
+        return this.current;
+      } catch (error) {
+        dropProducer(producer);
+        throw error;
+      }
+    })().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+}
+
+/** Closes a producer that is being replaced, without waiting and whatever state it is in. */
+function dropProducer(producer: KafkaProducer): void {
+  producer.close(true, () => undefined);
 }
