@@ -89,7 +89,7 @@ export function graphiqlRoute(options: GraphiqlOptions): Route {
     } catch (error) {
       const why =
         build === false
-          ? `its bundle is missing from ${bundleDir}, which \`npm run build\` fills. Build and restart`
+          ? `its bundle is missing from ${bundleDir}, which \`npm run build\` fills. Run it and retry`
           : `its bundle is missing from ${bundleDir} and could not be built ` +
             `(${(error as Error).message}). Run \`npm run build:graphiql\` and retry`;
       sendText(response, 503, `GraphiQL is unavailable: ${why}.\n`);
