@@ -12,6 +12,7 @@ import {
   type ChildServer,
 } from "../support/child-server.js";
 import { expectGracefulStop, sigtermDuringWork } from "../support/drain.js";
+import { freshGet } from "../support/fresh-get.js";
 import { postGraphQL } from "../support/server.js";
 import { events, RECORD } from "../hardening/support.js";
 import { assembleImage, type AssembledImage } from "./assemble.js";
@@ -147,17 +148,15 @@ describe("the image, assembled from the Dockerfile without Docker", { timeout: 1
     const healthy = await command(image.healthcheck, { PORT: port });
     expect(healthy.stdout).toContain("ready");
 
-    const page = await fetch(child.url, { headers: { accept: "text/html" } });
+    const page = await freshGet(child.url, { accept: "text/html" });
     expect(page.status).toBe(200);
-    const html = await page.text();
+    const html = page.body.toString();
     expect(html).toContain("<title>eventscore GraphiQL</title>");
     const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1] ?? "";
-    const bundle = await fetch(new URL(script, child.url));
+    const bundle = await freshGet(new URL(script, child.url));
     expect(bundle.status).toBe(200);
-    expect(bundle.headers.get("content-type")).toMatch(/^text\/javascript/);
-    expect(Buffer.from(await bundle.arrayBuffer())).toEqual(
-      await readFile(join(app, "dist/graphiql/graphiql.js")),
-    );
+    expect(bundle.headers["content-type"]).toMatch(/^text\/javascript/);
+    expect(bundle.body).toEqual(await readFile(join(app, "dist/graphiql/graphiql.js")));
 
     const body = JSON.stringify({ query: RECORD, variables: { events: events("image", 200) } });
     const outcome = await sigtermDuringWork(child, body);

@@ -3,6 +3,7 @@ import { createClient } from "graphql-ws";
 import { expect } from "vitest";
 import WebSocket from "ws";
 import { waitForExit, type ChildServer } from "./child-server.js";
+import { freshGet } from "./fresh-get.js";
 
 /**
  * A SIGTERM that arrives while work is under way, against a server in a child process: one mutation
@@ -69,7 +70,7 @@ async function openSubscription(wsUrl: string, base: string): Promise<{ closed: 
       { next: () => undefined, error: () => undefined, complete: () => undefined },
     );
   });
-  while (!/^eventscore_subscriptions_open 1$/m.test(await (await fetch(`${base}/metrics`)).text())) {
+  while (!/^eventscore_subscriptions_open 1$/m.test((await freshGet(`${base}/metrics`)).body.toString())) {
     await pause(50);
   }
   return { closed };
@@ -98,7 +99,7 @@ function slowPost(url: string, body: string) {
 }
 
 async function inFlightRequests(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = (await freshGet(`${base}/metrics`)).body.toString();
   return Number(/^eventscore_http_requests_in_flight (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
