@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the package works without a build step.
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// The `eventscore` command of a build (`npm run build`; the image's command). It loads the compiled
+// server into this very process, with no tsx and no child process, so the signals a supervisor sends
+// (docker stop's SIGTERM) reach the server and start its graceful shutdown. From the sources, in
+// development, use `npm start` or `npm run cli -- COMMAND` instead.
+import { existsSync } from "node:fs";
 
-const require = createRequire(import.meta.url);
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const tsx = require.resolve("tsx/cli");
-const result = spawnSync(process.execPath, [tsx, join(root, "src/cli/main.ts"), ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
-process.exit(result.status ?? 1);
+const entry = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    "eventscore: no build in dist/: run `npm run build` first " +
+      "(or run the sources with `npm start` / `npm run cli -- COMMAND`)\n",
+  );
+  process.exit(1);
+}
+await import(entry.href);

@@ -9,7 +9,15 @@ import { renderPage } from "./graphiql/page.js";
 import type { Route } from "./http-server.js";
 
 // Same depth from src/server/ (tsx) and dist/server/ (tsc output), so the project root resolves alike.
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = resolve(dirname(HERE), "..", "..");
+/**
+ * True when this module runs as `npm run build` output (dist/server/graphiql.js) rather than through
+ * tsx. The bundle is then part of that build: the server only reads it, so it runs from a read-only
+ * folder (the image) and needs neither esbuild nor the GraphiQL sources.
+ */
+const COMPILED = extname(HERE) === ".js";
+const DEFAULT_BUILD: BuildBundle | false = COMPILED ? false : buildIfStale;
 export const GRAPHIQL_BUNDLE_DIR = join(ROOT, "dist", "graphiql");
 const BUILD_SCRIPT = join(ROOT, "scripts", "build-graphiql.mjs");
 export const GRAPHIQL_ASSET_PREFIX = "/graphiql/assets/";
@@ -32,6 +40,7 @@ interface Asset {
   readonly hash: string;
 }
 export type GraphiqlBundle = ReadonlyMap<string, Asset>;
+export type BuildBundle = (bundleDir: string) => Promise<void>;
 
 export interface GraphiqlOptions {
   /** The GraphQL path; the page is served there to browsers. */
@@ -39,25 +48,29 @@ export interface GraphiqlOptions {
   readonly title?: string;
   /** Default: dist/graphiql in the project. */
   readonly bundleDir?: string;
-  /** Builds a missing or stale bundle into bundleDir. Default: scripts/build-graphiql.mjs. */
-  readonly build?: (bundleDir: string) => Promise<void>;
+  /**
+   * Builds a missing or stale bundle into bundleDir, or `false`: serve what is there, never build.
+   * Default: scripts/build-graphiql.mjs from the sources, `false` when compiled (see COMPILED).
+   */
+  readonly build?: BuildBundle | false;
 }
 
 /**
  * GraphiQL at the GraphQL path for browsers, and its bundle under /graphiql/assets/. Everything else,
  * including GET /graphql asking for JSON, falls through to the next route.
  *
- * The bundle is built on first use when missing or stale (a fresh checkout needs no extra step); if it
- * is missing and cannot be built, say in a production install without esbuild, the page answers 503
- * saying how to build it, and the next request tries again. Once loaded, the bundle is kept in memory
- * for the life of the server.
+ * From the sources, the bundle is built on first use when missing or stale (a fresh checkout needs no
+ * extra step); the compiled server serves the one `npm run build` made. If it is missing and cannot be
+ * built, the page answers 503 saying how to build it, and the next request tries again. Once loaded,
+ * the bundle is kept in memory for the life of the server.
  */
 export function graphiqlRoute(options: GraphiqlOptions): Route {
   const bundleDir = options.bundleDir ?? GRAPHIQL_BUNDLE_DIR;
   const title = options.title ?? "eventscore GraphiQL";
+  const build = options.build ?? DEFAULT_BUILD;
   let bundle: Promise<GraphiqlBundle> | undefined;
   const loadOnce = (): Promise<GraphiqlBundle> => {
-    bundle ??= ensureGraphiqlBundle(bundleDir, options.build).catch((error: unknown) => {
+    bundle ??= ensureGraphiqlBundle(bundleDir, build).catch((error: unknown) => {
       bundle = undefined;
       throw error;
     });
@@ -74,12 +87,12 @@ export function graphiqlRoute(options: GraphiqlOptions): Route {
     try {
       assets = await loadOnce();
     } catch (error) {
-      sendText(
-        response,
-        503,
-        `GraphiQL is unavailable: its bundle is missing from ${bundleDir} and could not be built ` +
-          `(${(error as Error).message}). Run \`npm run build:graphiql\` and retry.\n`,
-      );
+      const why =
+        build === false
+          ? `its bundle is missing from ${bundleDir}, which \`npm run build\` fills. Run it and retry`
+          : `its bundle is missing from ${bundleDir} and could not be built ` +
+            `(${(error as Error).message}). Run \`npm run build:graphiql\` and retry`;
+      sendText(response, 503, `GraphiQL is unavailable: ${why}.\n`);
       return true;
     }
 
@@ -102,11 +115,11 @@ export function graphiqlRoute(options: GraphiqlOptions): Route {
  */
 export async function ensureGraphiqlBundle(
   bundleDir: string = GRAPHIQL_BUNDLE_DIR,
-  build: (bundleDir: string) => Promise<void> = buildIfStale,
+  build: BuildBundle | false = DEFAULT_BUILD,
 ): Promise<GraphiqlBundle> {
   let buildError: unknown;
   try {
-    await build(bundleDir);
+    if (build !== false) await build(bundleDir);
   } catch (error) {
     buildError = error;
   }

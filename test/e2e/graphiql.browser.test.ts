@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -172,6 +172,18 @@ describe("GraphiQL without a bundle", () => {
     expect(answer?.status).toBe(503);
     expect(answer?.text).toContain("Cannot find package 'esbuild'");
     expect(answer?.text).toContain("npm run build:graphiql");
+  });
+
+  it("never builds with build: false (the compiled server's default) and names the build that fills it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "graphiql-"));
+    try {
+      const [answer] = await pageStatus({ endpoint: "/graphql", bundleDir: dir, build: false });
+      expect(answer?.status).toBe(503);
+      expect(answer?.text).toContain(`its bundle is missing from ${dir}, which \`npm run build\` fills`);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });
 

@@ -21,8 +21,8 @@ const LEASE_WAIT_MS = 180_000;
 const AGREEMENT_WAIT_MS = 60_000;
 
 /**
- * The cql/ folder at the repository root. From src/store/cassandra/ it is three levels up; a
- * build under dist/ adds one more, so both are tried.
+ * The cql/ folder at the repository root: three levels up from src/store/cassandra/ and from its
+ * build, dist/store/cassandra/ (`npm run build`); four from a build that keeps the src/ level.
  */
 export function cqlFolder(): string {
   for (const up of ["../../../cql/", "../../../../cql/"]) {
