@@ -8,7 +8,7 @@ import { QueryService } from "../services/queries.js";
 import { ReportService } from "../services/reports.js";
 import { SubscriptionService } from "../services/subscriptions.js";
 import type { EventReader, StoreLifecycle } from "../store/port.js";
-import { openBackend, type AggregatorHandle, type Backend } from "./backend.js";
+import { openBackend, type AggregatorHandle, type Backend, type BackendDeps } from "./backend.js";
 import type { Config } from "./config.js";
 import { instrumentIngest } from "./instrumentation.js";
 import { errorFields, type Logger } from "./logger.js";
@@ -35,6 +35,7 @@ export async function createApp(
   config: Config,
   logger: Logger,
   metrics: Metrics = new Metrics({ processMetrics: false }),
+  faults: Pick<BackendDeps, "afterWriteStep"> = {},
 ): Promise<App> {
   const pubsub = await openPubSub(config);
   const feed = new ChangeFeed(pubsub, (error) =>
@@ -42,7 +43,7 @@ export async function createApp(
   );
   let backend: Backend;
   try {
-    backend = await openBackend(config, { pubsub, feed, metrics, logger });
+    backend = await openBackend(config, { pubsub, feed, metrics, logger, ...faults });
   } catch (error) {
     await pubsub.close();
     throw error;

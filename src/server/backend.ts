@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { DirectRecorder, type Recorder } from "../services/ingest.js";
 import type { ChangeFeed } from "../services/live.js";
 import type { PubSub } from "../services/pubsub.js";
+import type { AfterWriteStep } from "../store/cassandra/shard/shard-writer.js";
 import type { EventReader, StoreLifecycle } from "../store/port.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Config } from "./config.js";
@@ -33,6 +34,8 @@ export interface BackendDeps {
   readonly feed: ChangeFeed;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Fault tests only: runs after each write step of the aggregator's applies. */
+  readonly afterWriteStep?: AfterWriteStep;
 }
 
 /** sqlite: the store is written in one transaction per group commit. cassandra: through Kafka. */

@@ -1,6 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLError, GraphQLFormattedError } from "graphql";
 import { errorFields, type Logger } from "./logger.js";
+import { LogUnavailableError } from "../services/log/ports.js";
 import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from "./store-errors.js";
 
 export interface ErrorPolicy {
@@ -29,6 +30,13 @@ export function formatError(
     return { ...formatted, message: withoutSuggestions(formatted.message), extensions };
   }
   const cause = unwrapResolverError(error);
+  if (cause instanceof LogUnavailableError) {
+    policy.logger.warn("event log unavailable", {
+      path: formatted.path,
+      ...errorFields(cause.cause ?? cause),
+    });
+    return { message: cause.message, ...path, extensions: { code: "LOG_UNAVAILABLE", retryAfterSeconds: 1 } };
+  }
   if (isStoreUnavailable(cause)) {
     policy.logger.warn("store unavailable", { path: formatted.path, ...errorFields(cause) });
     return {

@@ -2,6 +2,7 @@ import { Admin } from "@platformatic/kafka";
 import { Aggregator } from "../services/log/aggregator.js";
 import { AppliedWaiter } from "../services/log/applied-waiter.js";
 import { LoggedRecorder } from "../services/log/logged-recorder.js";
+import { appliedChannel } from "../services/log/notices.js";
 import { KafkaLogConsumer } from "../services/kafka/kafka-consumer.js";
 import { KafkaEventLog } from "../services/kafka/kafka-log.js";
 import type { KafkaLogOptions } from "../services/kafka/options.js";
@@ -24,25 +25,29 @@ export async function openKafkaBackend(
   deps: BackendDeps,
 ): Promise<Backend> {
   const options: KafkaLogOptions = { ...kafka };
-  const raw = await createLogFedStore({
-    contactPoints: cassandra.contactPoints,
-    localDataCenter: cassandra.localDataCenter,
-    keyspace: cassandra.keyspace,
-    replicationFactor: cassandra.replicationFactor,
-    consistency: cassandra.consistency,
-    username: cassandra.username ?? undefined,
-    password: cassandra.password ?? undefined,
-    migrate: cassandra.migrate,
-  });
+  const raw = await createLogFedStore(
+    {
+      contactPoints: cassandra.contactPoints,
+      localDataCenter: cassandra.localDataCenter,
+      keyspace: cassandra.keyspace,
+      replicationFactor: cassandra.replicationFactor,
+      consistency: cassandra.consistency,
+      username: cassandra.username ?? undefined,
+      password: cassandra.password ?? undefined,
+      migrate: cassandra.migrate,
+    },
+    deps.afterWriteStep ? { afterWriteStep: deps.afterWriteStep } : {},
+  );
   const store = instrumentStore(raw, deps.metrics);
   const warn = (message: string, error?: unknown): void =>
     deps.logger.warn(message, error === undefined ? {} : errorFields(error));
+  const channel = appliedChannel(kafka.topic);
   let log: KafkaEventLog | null = null;
   let waiter: AppliedWaiter | null = null;
   try {
     await ensureTopic(options);
     log = await KafkaEventLog.open(options);
-    waiter = new AppliedWaiter(deps.pubsub, raw, { pollMs: 250, recentMs: 10_000, warn });
+    waiter = new AppliedWaiter(deps.pubsub, raw, { channel, pollMs: 250, recentMs: 10_000, warn });
     waiter.start();
   } catch (error) {
     await log?.close();
@@ -52,6 +57,7 @@ export async function openKafkaBackend(
   const aggregators = new Set<AggregatorHandle>();
   const startAggregator = async (): Promise<AggregatorHandle> => {
     const aggregator = new Aggregator(raw, deps.pubsub, deps.feed, {
+      channel,
       warn,
       applied: (_shard, records) => deps.metrics.aggregatedEvents.inc(records),
     });

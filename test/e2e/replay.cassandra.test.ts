@@ -1,16 +1,15 @@
 import { afterAll, describe, it } from "vitest";
-import { cassandraForTests, serverKeyspace } from "../support/cassandra.js";
+import { productionForTests } from "../support/production.js";
 import { describeReplay } from "./replay-suite.js";
 
-const target = await cassandraForTests();
+const backend = await productionForTests("replay");
 
-if (target === null) {
-  describe.skip("replay on the Cassandra store", () => {
-    it.skip("needs a Cassandra (see test/support/cassandra.ts)", () => {});
+if (backend === null) {
+  describe.skip("replay through Kafka into Cassandra", () => {
+    it.skip("needs Cassandra and Kafka (see test/support/)", () => {});
   });
 } else {
-  // A keyspace of its own, created by the server's migrations and dropped after the server stops.
-  const keyspace = serverKeyspace(target, "replay");
-  afterAll(() => keyspace.drop(), 120_000);
-  describeReplay(`Cassandra store, ${target.source}`, () => keyspace.env);
+  // A keyspace and a topic of its own, created by the server and dropped after it stops.
+  afterAll(() => backend.drop(), 120_000);
+  describeReplay(`Kafka log + aggregator + Cassandra store, ${backend.source}`, () => backend.env);
 }

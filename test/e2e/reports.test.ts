@@ -8,7 +8,7 @@ import {
   readRawEvents,
   type RawGitHubEvent,
 } from "../support/github-truth.js";
-import { cassandraForTests, serverKeyspace } from "../support/cassandra.js";
+import { productionForTests } from "../support/production.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 interface Row {
@@ -131,14 +131,13 @@ function describeReports(name: string, env: () => Record<string, string>): void 
 
 describeReports("embedded SQLite store", () => ({}));
 
-const target = await cassandraForTests();
-if (target === null) {
-  describe.skip("reports on the Cassandra store", () => {
-    it.skip("needs a Cassandra (see test/support/cassandra.ts)", () => {});
+const backend = await productionForTests("reports");
+if (backend === null) {
+  describe.skip("reports through Kafka into Cassandra", () => {
+    it.skip("needs Cassandra and Kafka (see test/support/)", () => {});
   });
 } else {
-  // A keyspace of its own, created by the server's migrations and dropped after the server stops.
-  const keyspace = serverKeyspace(target, "reports");
-  afterAll(() => keyspace.drop(), 120_000);
-  describeReports(`Cassandra store, ${target.source}`, () => keyspace.env);
+  // A keyspace and a topic of its own, created by the server and dropped after it stops.
+  afterAll(() => backend.drop(), 120_000);
+  describeReports(`Kafka log + aggregator + Cassandra store, ${backend.source}`, () => backend.env);
 }

@@ -10,6 +10,8 @@ export interface SecondNode {
   readonly contactPoint: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL: a crash; start() brings it back with its data. */
+  kill(): Promise<void>;
   /** Stops the node and deletes its data. */
   destroy(): Promise<void>;
   logTail(): Promise<string>;
@@ -37,6 +39,9 @@ export async function createSecondNode(): Promise<SecondNode> {
     },
     stop: async () => {
       await node.script("stop");
+    },
+    kill: async () => {
+      await node.script("kill");
     },
     destroy: () => node.destroy(),
     logTail: () => node.logTail(),

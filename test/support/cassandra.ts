@@ -8,12 +8,7 @@
  *     a missing Cassandra fails the run.
  * Each test file resolves once (a lazily started singleton per worker process).
  */
-import {
-  CassandraStore,
-  createClient,
-  type CassandraStoreOptions,
-  type CassandraStoreSettings,
-} from "../../src/store/cassandra/index.js";
+import { createClient } from "../../src/store/cassandra/index.js";
 import { canRunScript, firstToWarn, portAnswers, startWithScript } from "./local-service.js";
 
 const JAVA_HOME = process.env["CASSANDRA_JAVA_HOME"] ?? "/usr/lib/jvm/java-17-openjdk-amd64";
@@ -84,60 +79,6 @@ async function startLocalNode(): Promise<CassandraTarget> {
 /** A keyspace name unique to one test file in one run; dropped by the file when it ends. */
 export function uniqueKeyspace(prefix: string): string {
   return `es_${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Every data table of cql/, emptied between tests with TRUNCATE (schema stays, no DDL wait). */
-export const DATA_TABLES = [
-  "event_ids",
-  "events_by_user_day",
-  "days_by_user",
-  "meta",
-  "type_counts_by_user",
-  "leaderboard_values",
-  "leaderboard_by_value",
-  "report_cells_by_day",
-] as const;
-
-/** A migrated keyspace of its own for one test file, with one shared driver client. */
-export interface TestKeyspace {
-  readonly options: CassandraStoreOptions;
-  readonly client: CassandraStore["client"];
-  /** A store over the shared client (its close() leaves the client open). */
-  store(
-    settings?: Partial<CassandraStoreSettings>,
-    overrides?: Partial<CassandraStoreOptions>,
-  ): CassandraStore;
-  /** Empties every table. */
-  truncate(): Promise<void>;
-  /** Drops the keyspace and closes the client. */
-  drop(): Promise<void>;
-}
-
-export async function openTestKeyspace(target: CassandraTarget, prefix: string): Promise<TestKeyspace> {
-  const options: CassandraStoreOptions = {
-    contactPoints: target.contactPoints,
-    localDataCenter: target.localDataCenter,
-    keyspace: uniqueKeyspace(prefix),
-  };
-  const client = createClient(options);
-  await client.connect();
-  const store = (
-    settings: Partial<CassandraStoreSettings> = {},
-    overrides: Partial<CassandraStoreOptions> = {},
-  ) => new CassandraStore(client, { ...options, ...overrides }, { ownsClient: false, ...settings });
-  await store().migrate();
-  return {
-    options,
-    client,
-    store,
-    truncate: async () => {
-      await Promise.all(DATA_TABLES.map((table) => client.execute(`TRUNCATE ${options.keyspace}.${table}`)));
-    },
-    drop: async () => {
-      await client.execute(`DROP KEYSPACE IF EXISTS ${options.keyspace}`);
-      await client.shutdown();
-    },
-  };
 }
 
 /** The environment of a server (EVENTSCORE_STORE=cassandra) on a keyspace of its own. */

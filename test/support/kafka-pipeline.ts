@@ -7,6 +7,7 @@ import { ChangeFeed } from "../../src/services/live.js";
 import { Aggregator } from "../../src/services/log/aggregator.js";
 import { AppliedWaiter } from "../../src/services/log/applied-waiter.js";
 import { LoggedRecorder } from "../../src/services/log/logged-recorder.js";
+import { appliedChannel } from "../../src/services/log/notices.js";
 import { KafkaLogConsumer } from "../../src/services/kafka/kafka-consumer.js";
 import { KafkaEventLog } from "../../src/services/kafka/kafka-log.js";
 import type { KafkaLogOptions } from "../../src/services/kafka/options.js";
@@ -53,14 +54,15 @@ export async function startKafkaPipeline(
   const warn = settings.warn ?? quiet;
   const pubsub = settings.pubsub ?? new InProcessPubSub();
   const log = await KafkaEventLog.open(options);
-  const waiter = new AppliedWaiter(pubsub, store, { pollMs: 200, recentMs: 10_000, warn });
+  const channel = appliedChannel(topic.name);
+  const waiter = new AppliedWaiter(pubsub, store, { channel, pollMs: 200, recentMs: 10_000, warn });
   waiter.start();
   const recorder = new LoggedRecorder(log, waiter, 60_000);
   const aggregators: RunningAggregator[] = [];
   const feed = new ChangeFeed(pubsub, quiet);
 
   const startAggregator = async (): Promise<RunningAggregator> => {
-    const aggregator = new Aggregator(store, pubsub, feed, { warn });
+    const aggregator = new Aggregator(store, pubsub, feed, { channel, warn });
     const consumer = new KafkaLogConsumer(options, { maxBatch: 500, maxBuffered: 20_000, warn });
     await consumer.start(aggregator);
     const running: RunningAggregator = {

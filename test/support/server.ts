@@ -38,10 +38,26 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** Starts the real server in-process on a random loopback port, on an in-memory store unless told otherwise. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts the real server in-process on a random loopback port, on an in-memory store unless told
+ * otherwise. On the Kafka log it also runs an aggregator in the process (as `serve --aggregate`)
+ * unless `aggregate` is false.
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { aggregate?: boolean } = {},
+): Promise<TestServer> {
   const config = testConfig(env);
-  const instance = await startInstance(config, createJsonLogger("silent"));
+  const started = await startInstance(config, createJsonLogger("silent"));
+  const aggregator =
+    options.aggregate !== false && started.app.startAggregator ? await started.app.startAggregator() : null;
+  const instance: Instance = {
+    ...started,
+    stop: async () => {
+      await aggregator?.stop();
+      await started.stop();
+    },
+  };
   const url = `http://127.0.0.1:${instance.server.port}/graphql`;
   const wsUrl = url.replace("http:", "ws:");
   const clients: Client[] = [];

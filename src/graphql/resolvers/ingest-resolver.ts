@@ -1,9 +1,9 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
-import { BatchTooLargeError } from "../../services/ingest.js";
+import { BatchTooLargeError, type WaitMode } from "../../services/ingest.js";
 import type { Context } from "../context.js";
 import { batchTooLarge } from "../errors.js";
 import { EventInput } from "../types/event.js";
-import { RecordResult } from "../types/ingest.js";
+import { RecordResult, WaitModeEnum } from "../types/ingest.js";
 
 @Resolver()
 export class IngestResolver {
@@ -12,9 +12,14 @@ export class IngestResolver {
   })
   async recordEvent(
     @Arg("event", () => EventInput) event: EventInput,
+    @Arg("wait", () => WaitModeEnum, {
+      defaultValue: "APPLIED",
+      description: "How long to wait (see WaitMode).",
+    })
+    wait: WaitMode,
     @Ctx() ctx: Context,
   ): Promise<RecordResult> {
-    return record(ctx, [event]);
+    return record(ctx, [event], wait);
   }
 
   @Mutation(() => RecordResult, {
@@ -24,16 +29,26 @@ export class IngestResolver {
   })
   async recordEvents(
     @Arg("events", () => [EventInput]) events: EventInput[],
+    @Arg("wait", () => WaitModeEnum, {
+      defaultValue: "APPLIED",
+      description: "How long to wait (see WaitMode).",
+    })
+    wait: WaitMode,
     @Ctx() ctx: Context,
   ): Promise<RecordResult> {
-    return record(ctx, events);
+    return record(ctx, events, wait);
   }
 }
 
-async function record(ctx: Context, events: EventInput[]): Promise<RecordResult> {
+async function record(ctx: Context, events: EventInput[], wait: WaitMode): Promise<RecordResult> {
   try {
-    const result = await ctx.services.ingest.record(events);
-    return { accepted: result.accepted, duplicates: result.duplicates, rejected: [...result.rejected] };
+    const result = await ctx.services.ingest.record(events, wait);
+    return {
+      applied: result.applied,
+      accepted: result.accepted,
+      duplicates: result.duplicates,
+      rejected: [...result.rejected],
+    };
   } catch (error) {
     if (error instanceof BatchTooLargeError) throw batchTooLarge(error.size, error.limit);
     throw error;

@@ -1,4 +1,26 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import type { WaitMode } from "../../services/ingest.js";
+
+/** Mirrors services/ingest.ts WaitMode. */
+export const WaitModeEnum = {
+  APPLIED: "APPLIED",
+  DURABLE: "DURABLE",
+} as const satisfies Record<WaitMode, WaitMode>;
+
+registerEnumType(WaitModeEnum, {
+  name: "WaitMode",
+  description: "How long a recording mutation waits before it answers.",
+  valuesConfig: {
+    APPLIED: {
+      description:
+        "Until the events are counted: exact accepted / duplicates / CONFLICT per item, and every later read on any instance sees them (the default).",
+    },
+    DURABLE: {
+      description:
+        "Until the events are durable in the event log (acknowledged by every in-sync Kafka replica): faster; they are counted shortly after, and duplicates and conflicts are decided then. On the embedded store every write is applied at once, so both modes answer the same.",
+    },
+  },
+});
 
 @ObjectType({ description: "Why one item of a request was not stored." })
 export class Rejection {
@@ -22,10 +44,22 @@ export class Rejection {
   description: "Outcome of recording events. Accepted events are durable when this is returned.",
 })
 export class RecordResult {
-  @Field(() => Int, { description: "Events newly stored and counted." })
+  @Field(() => Boolean, {
+    description:
+      "True when the outcomes are final: the events are counted. False when the mutation answered once the events were durable (wait: DURABLE, or an APPLIED wait that took longer than EVENTSCORE_APPLIED_TIMEOUT_MS): they will be counted, exactly once.",
+  })
+  applied!: boolean;
+
+  @Field(() => Int, {
+    description:
+      "Events newly stored and counted (applied: true), or events durably logged and still to be counted (applied: false).",
+  })
   accepted!: number;
 
-  @Field(() => Int, { description: "Events already stored with the same content: nothing changed." })
+  @Field(() => Int, {
+    description:
+      "Events already stored with the same content: nothing changed. Always 0 when applied is false (decided later).",
+  })
   duplicates!: number;
 
   @Field(() => [Rejection])

@@ -18,8 +18,13 @@ export interface KafkaConsumerSettings {
 interface PartitionState {
   readonly shard: number;
   queue: KafkaMessage[];
-  /** The next offset to apply; earlier redeliveries (after a rebalance) are dropped. */
-  next: number;
+  /**
+   * The offset the queue expects next; null until the group's committed position is known. Only
+   * that offset is taken: the shard writer's fences need each partition's records in order and
+   * without gaps, and after a rebalance the stream delivers again from the committed position
+   * what is already queued or applied (and a fetch in flight may deliver stale records).
+   */
+  expected: number | null;
   running: boolean;
   /** False until the handler has taken the partition over. */
   ready: boolean;
@@ -151,7 +156,7 @@ export class KafkaLogConsumer implements LogConsumer {
       const state: PartitionState = {
         shard,
         queue: [],
-        next: 0,
+        expected: null,
         running: false,
         ready: false,
         revoked: false,
@@ -175,17 +180,51 @@ export class KafkaLogConsumer implements LogConsumer {
     for (const state of gained) {
       if (state.revoked) continue;
       await handler.assigned(state.shard, this.shardCount);
+      this.startAt(state, await this.startOffset(state.shard));
       state.ready = true;
       this.kick(state);
     }
   }
 
+  /** Where the group left the partition: its committed position, or the log start when none. */
+  private async startOffset(shard: number): Promise<number> {
+    const consumer = this.consumer;
+    if (!consumer) throw new Error("kafka: the consumer is gone");
+    const topic = this.options.topic;
+    const committed = await consumer.listCommittedOffsets({ topics: [{ topic, partitions: [shard] }] });
+    const position = committed.get(topic)?.[shard];
+    if (position !== undefined && position >= 0n) return Number(position);
+    const earliest = await consumer.listOffsets({ topics: [topic], timestamp: -2n });
+    return Number(earliest.get(topic)?.[shard] ?? 0n);
+  }
+
+  /** Keeps the queued records that continue from `offset`, in order and once each. */
+  private startAt(state: PartitionState, offset: number): void {
+    const byOffset = new Map(state.queue.map((message) => [Number(message.offset), message]));
+    this.buffered -= state.queue.length;
+    state.queue = [];
+    state.expected = offset;
+    for (let next = byOffset.get(offset); next; next = byOffset.get(state.expected)) this.take(state, next);
+  }
+
   private enqueue(message: KafkaMessage): void {
     if (message.topic !== this.options.topic) return;
-    const state = this.partitions.get(message.partition);
     // Not ours (any more): the owner reads it from the committed position.
-    if (!state || Number(message.offset) < state.next) return;
+    const state = this.partitions.get(message.partition);
+    if (!state) return;
+    if (state.expected === null) {
+      state.queue.push(message);
+      this.buffered += 1;
+      return;
+    }
+    // A redelivery (below) or a stale fetch (above): the stream brings `expected` in its turn.
+    if (Number(message.offset) !== state.expected) return;
+    this.take(state, message);
+  }
+
+  private take(state: PartitionState, message: KafkaMessage): void {
     state.queue.push(message);
+    state.expected = Number(message.offset) + 1;
     this.buffered += 1;
     if (this.buffered >= this.settings.maxBuffered) this.stream?.pause();
     this.kick(state);
@@ -220,7 +259,6 @@ export class KafkaLogConsumer implements LogConsumer {
       }
       if (state.revoked) return;
       const last = batch[batch.length - 1]!;
-      state.next = Number(last.offset) + 1;
       try {
         await last.commit();
       } catch (error) {

@@ -1,7 +1,7 @@
 import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
 import type { ReadyEvent } from "../../store/port.js";
 import { encodeEvent } from "../log/codec.js";
-import type { EventLog, LogPosition } from "../log/ports.js";
+import { LogUnavailableError, type EventLog, type LogPosition } from "../log/ports.js";
 import type { KafkaLogOptions } from "./options.js";
 import { PipelinedSender } from "./pipelined-sender.js";
 
@@ -34,7 +34,12 @@ export class KafkaEventLog implements EventLog {
 
   async append(events: readonly ReadyEvent[]): Promise<LogPosition[]> {
     if (events.length === 0) return [];
-    const connection = await this.connection();
+    let connection: { producer: KafkaProducer; sender: PipelinedSender };
+    try {
+      connection = await this.connection();
+    } catch (error) {
+      throw new LogUnavailableError(error);
+    }
     try {
       const acks = await Promise.all(
         events.map((event) =>
@@ -47,7 +52,7 @@ export class KafkaEventLog implements EventLog {
         this.current = null;
         dropProducer(connection.producer);
       }
-      throw error;
+      throw new LogUnavailableError(error);
     }
   }
 

@@ -6,6 +6,8 @@ import { publishNotice } from "./notices.js";
 import type { AppliedNotice, ShardHandler } from "./ports.js";
 
 export interface AggregatorHooks {
+  /** Where applied notices go (notices.ts appliedChannel). */
+  readonly channel: string;
   /** An operational problem worth a log line (the aggregator itself carries on). */
   readonly warn: (message: string, error?: unknown) => void;
   /** After each applied batch: for metrics. */
@@ -73,7 +75,7 @@ export class Aggregator implements ShardHandler {
       ),
     };
     await Promise.all([
-      publishNotice(this.pubsub, notice).catch((error: unknown) =>
+      publishNotice(this.pubsub, this.hooks.channel, notice).catch((error: unknown) =>
         this.hooks.warn("aggregator: applied notice not published", error),
       ),
       this.announce(records, outcomes, changes),

@@ -4,6 +4,8 @@ import { appliedNotices } from "./notices.js";
 import type { AppliedNotice, LogPosition } from "./ports.js";
 
 export interface AppliedWaiterOptions {
+  /** Where the aggregators of this log announce applied batches (notices.ts appliedChannel). */
+  readonly channel: string;
   /** How often pending waits ask the store how far each partition is applied. */
   readonly pollMs: number;
   /** How long notices are kept for waits that register after their notice arrived. */
@@ -41,7 +43,8 @@ export class AppliedWaiter {
   start(): void {
     void (async () => {
       try {
-        for await (const notice of appliedNotices(this.pubsub, this.stop.signal)) this.onNotice(notice);
+        for await (const notice of appliedNotices(this.pubsub, this.options.channel, this.stop.signal))
+          this.onNotice(notice);
       } catch (error) {
         if (!this.stop.signal.aborted)
           this.options.warn("applied notices stopped; waits fall back to polling", error);

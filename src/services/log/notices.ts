@@ -2,18 +2,27 @@ import type { AppendOutcome } from "../../store/port.js";
 import type { JsonValue, PubSub } from "../pubsub.js";
 import type { AppliedNotice } from "./ports.js";
 
-/** The channel aggregators announce applied batches on; every API instance listens. */
-export const APPLIED_CHANNEL = "eventscore.applied.v1";
+/**
+ * The channel aggregators announce applied batches of one log on; every API instance listens.
+ * Named by the log (its topic), since offsets mean nothing across logs sharing a pub/sub.
+ */
+export function appliedChannel(log: string): string {
+  return `eventscore.applied.v1.${log}`;
+}
 
 const OUTCOMES = new Set<AppendOutcome>(["duplicate", "conflict"]);
 
-export function publishNotice(pubsub: PubSub, notice: AppliedNotice): Promise<void> {
-  return pubsub.publish(APPLIED_CHANNEL, notice as unknown as JsonValue);
+export function publishNotice(pubsub: PubSub, channel: string, notice: AppliedNotice): Promise<void> {
+  return pubsub.publish(channel, notice as unknown as JsonValue);
 }
 
 /** Notices from any aggregator until `signal` aborts; messages that are not notices are skipped. */
-export async function* appliedNotices(pubsub: PubSub, signal: AbortSignal): AsyncGenerator<AppliedNotice> {
-  for await (const message of pubsub.subscribe(APPLIED_CHANNEL, signal)) {
+export async function* appliedNotices(
+  pubsub: PubSub,
+  channel: string,
+  signal: AbortSignal,
+): AsyncGenerator<AppliedNotice> {
+  for await (const message of pubsub.subscribe(channel, signal)) {
     const notice = asNotice(message);
     if (notice !== null) yield notice;
   }

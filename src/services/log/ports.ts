@@ -54,3 +54,15 @@ export interface AppliedNotice {
   readonly toOffset: number;
   readonly notInserted: readonly (readonly [offset: number, outcome: Exclude<AppendOutcome, "inserted">])[];
 }
+
+/**
+ * The log could not take the events (brokers unreachable, not enough in-sync replicas): nothing
+ * was acknowledged, and the caller may retry (a retry of events that did land is a duplicate).
+ */
+export class LogUnavailableError extends Error {
+  override readonly name = "LogUnavailableError";
+
+  constructor(cause: unknown) {
+    super("the event log is unavailable right now; retry shortly", { cause });
+  }
+}

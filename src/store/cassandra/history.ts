@@ -1,13 +1,14 @@
 import type { types as DriverTypes } from "cassandra-driver";
 import { dayOf } from "../../domain/time.js";
 import type { HistoryQuery, StoredEvent } from "../port.js";
-import { toNumber, toText, toTextOrNull, type StoreContext } from "./context.js";
+import { toNumber, toText, toTextOrNull } from "./context.js";
+import type { Client } from "./options.js";
 
-/** History needs only the client and the two history statements. */
-export type HistoryContext = {
-  readonly client: StoreContext["client"];
-  readonly cql: Pick<StoreContext["cql"], "historyDays" | "historyPage">;
-};
+/** History needs only the client and its two statements. */
+export interface HistoryContext {
+  readonly client: Client;
+  readonly cql: { readonly historyDays: string; readonly historyPage: string };
+}
 
 type Row = DriverTypes.Row;
 
@@ -95,7 +96,8 @@ async function readDay(
 }
 
 export function toStoredEvent(row: Row): StoredEvent {
-  const groups: unknown = row["groups"];
+  // group_names (a frozen list) since cql/004; rows written before it kept groups.
+  const groups: unknown = row["group_names"] ?? row["groups"];
   return {
     id: toText(row["event_id"]),
     userId: toText(row["user_id"]),

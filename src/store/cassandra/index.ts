@@ -1,4 +1,4 @@
-export { CassandraStore, createCassandraStore, type CassandraStoreSettings } from "./cassandra-store.js";
+export { CassandraLogFedStore, createLogFedStore, type LogFedStoreSettings } from "./log-fed-store.js";
 export { loadMigrations, runMigrations, waitForSchemaAgreement, type CqlMigration } from "./migrations.js";
 export {
   createClient,

@@ -16,7 +16,6 @@ import type {
 } from "../port.js";
 import { mapConcurrent } from "./concurrency.js";
 import { toNumber, toText } from "./context.js";
-import { Cql } from "./cql.js";
 import { readHistory, type HistoryContext } from "./history.js";
 import { runMigrations } from "./migrations.js";
 import {
@@ -30,7 +29,7 @@ import { boardCounter, readBoardPage } from "./shard/board-read.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
-import { CassandraShardWriter } from "./shard/shard-writer.js";
+import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
 
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
@@ -40,6 +39,8 @@ export interface LogFedStoreSettings {
   /** Close the client in close(). False when the client is shared (tests reuse one per file). */
   readonly ownsClient: boolean;
   readonly cacheSize?: number;
+  /** Called after each write step of every apply: where fault tests crash a writer. */
+  readonly afterWriteStep?: AfterWriteStep;
 }
 
 /**
@@ -61,7 +62,7 @@ export class CassandraLogFedStore implements LogFedStore {
     const keyspace = checkKeyspaceName(options.keyspace);
     const sql = new ShardCql(keyspace);
     this.ctx = { client, keyspace, sql, concurrency: options.concurrency ?? 64 };
-    this.history$ = { client, cql: new Cql(keyspace) };
+    this.history$ = { client, cql: sql };
     this.layout = new Layout(this.ctx);
   }
 
@@ -86,7 +87,10 @@ export class CassandraLogFedStore implements LogFedStore {
 
   async openShard(shard: number, shardCount: number): Promise<ShardWriter> {
     const { epoch } = await this.layout.claim(shardCount);
-    return new CassandraShardWriter(this.ctx, shard, epoch, this.settings.cacheSize ?? DEFAULT_CACHE_SIZE);
+    return new CassandraShardWriter(this.ctx, shard, epoch, {
+      cacheSize: this.settings.cacheSize ?? DEFAULT_CACHE_SIZE,
+      afterWriteStep: this.settings.afterWriteStep ?? null,
+    });
   }
 
   /**

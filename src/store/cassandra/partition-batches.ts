@@ -1,6 +1,4 @@
-import type { AggregateDeltas, ReportCellDelta } from "../aggregates.js";
 import { mapConcurrent } from "./concurrency.js";
-import type { StoreContext } from "./context.js";
 import type { Client } from "./options.js";
 
 /**
@@ -29,7 +27,7 @@ export interface Statement {
 
 /** A statement and the partition it writes, as the values of its partition key columns. */
 export interface KeyedStatement extends Statement {
-  /** Partition key values in column order: strings are `text`, numbers `bigint` (the generation). */
+  /** Partition key values in column order: strings are `text`, numbers `int` (the shard). */
   readonly partition: readonly (string | number)[];
 }
 
@@ -59,8 +57,8 @@ export function batchesByPartition<T>(items: readonly T[], partitionOf: (item: T
 export function routingKey(partition: readonly (string | number)[]): Buffer {
   const parts = partition.map((value) => {
     if (typeof value === "string") return Buffer.from(value, "utf8");
-    const buffer = Buffer.alloc(8);
-    buffer.writeBigInt64BE(BigInt(value));
+    const buffer = Buffer.alloc(4);
+    buffer.writeInt32BE(value);
     return buffer;
   });
   if (parts.length === 1) return parts[0] as Buffer;
@@ -174,75 +172,22 @@ export function replicaLookup(client: Client, keyspace: string): ReplicaLookup {
 }
 
 /**
- * Applies counter deltas as unlogged counter batches of partitions that share their replicas
- * (packByReplicas): one request for many small partitions (a user's type counts in four
- * windows) and for big ones (a leaderboard partition gathers every user of a board, a report
- * partition every cell of a day and scope). Never retried: a counter batch that timed out may
- * have been applied, and the client default isIdempotent=false keeps the driver from trying again.
- */
-export async function applyCounterDeltas(
-  ctx: StoreContext,
-  generation: number,
-  deltas: AggregateDeltas,
-): Promise<void> {
-  await sendCounterBatches(ctx, [
-    ...deltas.typeCounts.map((d) => ({
-      query: ctx.cql.bumpTypeCount,
-      params: [d.events, d.points, generation, d.userId, d.window, d.bucket, d.type],
-      partition: [generation, d.userId, d.window, d.bucket],
-    })),
-    ...deltas.leaderboard.map((d) => ({
-      query: ctx.cql.bumpLeaderboard,
-      params: [d.value, generation, d.window, d.bucket, d.metric, d.userId],
-      partition: [generation, d.window, d.bucket, d.metric],
-    })),
-    ...reportCellStatements(ctx, generation, deltas.reportCells),
-  ]);
-}
-
-/** The report cell increments alone, batched the same way (the rebuild recounts them by chunk). */
-export async function applyReportCellDeltas(
-  ctx: StoreContext,
-  generation: number,
-  cells: readonly ReportCellDelta[],
-): Promise<void> {
-  await sendCounterBatches(ctx, reportCellStatements(ctx, generation, cells));
-}
-
-function reportCellStatements(
-  ctx: StoreContext,
-  generation: number,
-  cells: readonly ReportCellDelta[],
-): KeyedStatement[] {
-  return cells.map((d) => ({
-    query: ctx.cql.bumpReportCell,
-    params: [d.events, d.points, generation, d.day, d.scope, d.type, d.category, d.group, d.userId],
-    partition: [generation, d.day, d.scope],
-  }));
-}
-
-async function sendCounterBatches(ctx: StoreContext, statements: readonly KeyedStatement[]): Promise<void> {
-  const batches = packByReplicas(statements, replicaLookup(ctx.client, ctx.cql.keyspace));
-  await mapConcurrent(batches, ctx.concurrency, async (batch) => {
-    const [only] = batch;
-    if (batch.length === 1 && only) await ctx.client.execute(only.query, only.params, { prepare: true });
-    else await ctx.client.batch(batch, { prepare: true, counter: true, logged: false, isIdempotent: false });
-  });
-}
-
-/**
- * Runs idempotent writes (log rows, day rows, gate flags) as unlogged batches packed by
- * replicas; the driver may retry them once on a timeout (the retry policy of options.ts).
+ * Runs idempotent writes as unlogged batches packed by replicas; the driver may retry them once
+ * on a timeout (the retry policy of options.ts). `whole` keeps each partition's statements in one
+ * batch, so that they apply atomically.
  */
 export async function writeIdempotentBatches(
-  ctx: StoreContext,
+  client: Client,
+  keyspace: string,
+  concurrency: number,
   statements: readonly KeyedStatement[],
+  whole = false,
 ): Promise<void> {
-  const batches = packByReplicas(statements, replicaLookup(ctx.client, ctx.cql.keyspace));
-  await mapConcurrent(batches, ctx.concurrency, async (batch) => {
+  const batches = packByReplicas(statements, replicaLookup(client, keyspace), whole);
+  await mapConcurrent(batches, concurrency, async (batch) => {
     const [only] = batch;
     if (batch.length === 1 && only)
-      await ctx.client.execute(only.query, only.params, { prepare: true, isIdempotent: true });
-    else await ctx.client.batch(batch, { prepare: true, logged: false, isIdempotent: true });
+      await client.execute(only.query, only.params, { prepare: true, isIdempotent: true });
+    else await client.batch(batch, { prepare: true, logged: false, isIdempotent: true });
   });
 }

@@ -50,7 +50,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   const cells = new Map<string, CellTotal>();
   const days: KeyedStatement[] = [];
   let counted = 0;
-  const scan = await client.execute(`SELECT * FROM ${ctx.keyspace}.events_by_user_day`, [], {
+  const scan = await client.execute(sql.scanEvents, [], {
     prepare: true,
     isIdempotent: true,
     fetchSize: 5000,
@@ -64,7 +64,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       type: toText(row["type"]),
       occurredAt: row["occurred_at"] as Date,
       category: row["category"] === null ? null : toText(row["category"]),
-      groups: ((row["groups"] as string[] | null) ?? []).map(toText),
+      groups: ((row["group_names"] as string[] | null) ?? []).map(toText),
       points: toNumber(row["points"]),
       ranked: row["ranked"] === true,
     };

@@ -19,6 +19,11 @@ import {
   type TypeCountsPartition,
 } from "./plan.js";
 import type { LogFedContext } from "./context.js";
+import type { ShardCql } from "./statements.js";
+
+/** The write steps of one apply, in order (see CassandraShardWriter). */
+export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
+export type AfterWriteStep = (shard: number, step: WriteStep) => void | Promise<void>;
 
 const EMPTY_PARTITION: TypeCountsPartition = { fence: 0, types: new Map() };
 /** Ids per IN list when reading back the report cells of many users. */
@@ -44,15 +49,23 @@ export class CassandraShardWriter implements ShardWriter {
     private readonly ctx: LogFedContext,
     readonly shard: number,
     private readonly epoch: number,
-    cacheSize: number,
+    private readonly settings: { readonly cacheSize: number; readonly afterWriteStep: AfterWriteStep | null },
   ) {
-    this.typeCounts = new Lru(cacheSize);
-    this.cells = new Lru(cacheSize);
+    this.typeCounts = new Lru(settings.cacheSize);
+    this.cells = new Lru(settings.cacheSize);
   }
 
   async apply(records: readonly LogRecord[]): Promise<ShardApplied> {
     const last = records[records.length - 1];
     if (last === undefined) return { outcomes: [], changes: [] };
+    // The fences count a record once only if records come in strictly increasing offsets.
+    for (let i = 1; i < records.length; i++) {
+      if (records[i]!.offset <= records[i - 1]!.offset) {
+        throw new Error(
+          `shard ${this.shard}: records out of offset order (${records[i - 1]!.offset}, ${records[i]!.offset})`,
+        );
+      }
+    }
     const decision = decideClaims(this.shard, records, await this.readClaims(records));
     const typeState = await this.loadTypeCounts(decision.counted);
     const cellState = await this.loadCells(decision.counted);
@@ -61,17 +74,17 @@ export class CassandraShardWriter implements ShardWriter {
       reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
     });
     try {
-      await this.write([
-        ...this.claimStatements(decision.claiming),
-        ...this.cellStatements(plan),
-        ...this.boardStatements(plan),
-      ]);
-      await this.write(this.typeCountStatements(plan), true);
+      const statements = applyStatements(this.ctx.sql, this.shard, this.epoch, decision.claiming, plan);
+      await this.write(statements.first);
+      await this.settings.afterWriteStep?.(this.shard, "log-cells-boards");
+      await this.write(statements.counts, true);
+      await this.settings.afterWriteStep?.(this.shard, "type-counts");
       const fence = fenceOf(last.offset, this.epoch);
       await this.ctx.client.execute(this.ctx.sql.progressWrite, [this.shard, last.offset, fence, fence], {
         prepare: true,
         isIdempotent: true,
       });
+      await this.settings.afterWriteStep?.(this.shard, "progress");
     } catch (error) {
       // What was written is fenced; what the cache would say about it is not known any more.
       for (const write of plan.typeCounts) this.typeCounts.delete(periodKeyId(write));
@@ -200,99 +213,6 @@ export class CassandraShardWriter implements ShardWriter {
     return state;
   }
 
-  private claimStatements(records: readonly LogRecord[]): KeyedStatement[] {
-    const { sql } = this.ctx;
-    return records.flatMap(({ offset, event }) => {
-      const fence = fenceOf(offset, this.epoch);
-      const day = dayOf(event.occurredAt);
-      return [
-        {
-          query: sql.insertClaim,
-          params: [event.id, event.userId, event.fingerprint, this.shard, offset, fence],
-          partition: [event.id],
-        },
-        {
-          query: sql.insertEvent,
-          params: [
-            event.userId,
-            day,
-            event.occurredAt,
-            event.id,
-            event.type,
-            event.repo,
-            event.category,
-            [...event.groups],
-            event.payload,
-            event.points,
-            event.ranked,
-            event.fingerprint,
-            this.shard,
-            offset,
-            fence,
-          ],
-          partition: [event.userId, day],
-        },
-        { query: sql.insertDay, params: [event.userId, day, fence], partition: [event.userId] },
-      ];
-    });
-  }
-
-  private cellStatements(plan: AggregatePlan): KeyedStatement[] {
-    return plan.reportCells.map((cell) => ({
-      query: this.ctx.sql.insertCell,
-      params: [
-        cell.day,
-        cell.scope,
-        this.shard,
-        cell.userId,
-        cell.type,
-        cell.category,
-        cell.group,
-        cell.events,
-        cell.points,
-        cell.fence,
-        cell.fence,
-      ],
-      partition: [cell.day, cell.scope, this.shard],
-    }));
-  }
-
-  private boardStatements(plan: AggregatePlan): KeyedStatement[] {
-    const { sql } = this.ctx;
-    return plan.boardMoves.flatMap((move) => {
-      const partition = [move.window, move.bucket, move.metric, this.shard];
-      return [
-        ...move.deletes.map((value) => ({
-          query: sql.boardDelete,
-          params: [move.fence, ...partition, value, move.userId],
-          partition,
-        })),
-        { query: sql.boardInsert, params: [...partition, move.insert, move.userId, move.fence], partition },
-      ];
-    });
-  }
-
-  private typeCountStatements(plan: AggregatePlan): KeyedStatement[] {
-    return plan.typeCounts.flatMap((write) =>
-      [...write.changed].map(([type, counts]) => ({
-        query: this.ctx.sql.insertTypeCounts,
-        params: [
-          write.userId,
-          write.window,
-          write.bucket,
-          type,
-          counts.events,
-          counts.points,
-          counts.rankedEvents,
-          counts.rankedPoints,
-          write.fence,
-          write.fence,
-        ],
-        partition: [write.userId, write.window, write.bucket],
-      })),
-    );
-  }
-
   /** Unlogged batches packed by replicas; `whole` keeps each partition in one batch (atomic). */
   private async write(statements: readonly KeyedStatement[], whole = false): Promise<void> {
     const { client, keyspace, concurrency } = this.ctx;
@@ -319,6 +239,123 @@ export class CassandraShardWriter implements ShardWriter {
     }
     for (const [id, cells] of cellState) this.cells.set(id, cells);
   }
+}
+
+/**
+ * Every statement one apply writes, in its two ordered steps (see CassandraShardWriter). Pure, so
+ * that bench/hot-partitions.ts counts exactly what the store issues.
+ */
+export function applyStatements(
+  sql: ShardCql,
+  shard: number,
+  epoch: number,
+  claiming: readonly LogRecord[],
+  plan: AggregatePlan,
+): { first: KeyedStatement[]; counts: KeyedStatement[] } {
+  return {
+    first: [
+      ...claimStatements(sql, shard, epoch, claiming),
+      ...cellStatements(sql, shard, plan),
+      ...boardStatements(sql, shard, plan),
+    ],
+    counts: typeCountStatements(sql, plan),
+  };
+}
+
+function claimStatements(
+  sql: ShardCql,
+  shard: number,
+  epoch: number,
+  records: readonly LogRecord[],
+): KeyedStatement[] {
+  return records.flatMap(({ offset, event }) => {
+    const fence = fenceOf(offset, epoch);
+    const day = dayOf(event.occurredAt);
+    return [
+      {
+        query: sql.insertClaim,
+        params: [event.id, event.userId, event.fingerprint, shard, offset, fence],
+        partition: [event.id],
+      },
+      {
+        query: sql.insertEvent,
+        params: [
+          event.userId,
+          day,
+          event.occurredAt,
+          event.id,
+          event.type,
+          event.repo,
+          event.category,
+          [...event.groups],
+          event.payload,
+          event.points,
+          event.ranked,
+          event.fingerprint,
+          shard,
+          offset,
+          fence,
+        ],
+        partition: [event.userId, day],
+      },
+      { query: sql.insertDay, params: [event.userId, day, fence], partition: [event.userId] },
+    ];
+  });
+}
+
+function cellStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
+  return plan.reportCells.map((cell) => ({
+    query: sql.insertCell,
+    params: [
+      cell.day,
+      cell.scope,
+      shard,
+      cell.userId,
+      cell.type,
+      cell.category,
+      cell.group,
+      cell.events,
+      cell.points,
+      cell.fence,
+      cell.fence,
+    ],
+    partition: [cell.day, cell.scope, shard],
+  }));
+}
+
+function boardStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
+  return plan.boardMoves.flatMap((move) => {
+    const partition = [move.window, move.bucket, move.metric, shard];
+    return [
+      ...move.deletes.map((value) => ({
+        query: sql.boardDelete,
+        params: [move.fence, ...partition, value, move.userId],
+        partition,
+      })),
+      { query: sql.boardInsert, params: [...partition, move.insert, move.userId, move.fence], partition },
+    ];
+  });
+}
+
+function typeCountStatements(sql: ShardCql, plan: AggregatePlan): KeyedStatement[] {
+  return plan.typeCounts.flatMap((write) =>
+    [...write.changed].map(([type, counts]) => ({
+      query: sql.insertTypeCounts,
+      params: [
+        write.userId,
+        write.window,
+        write.bucket,
+        type,
+        counts.events,
+        counts.points,
+        counts.rankedEvents,
+        counts.rankedPoints,
+        write.fence,
+        write.fence,
+      ],
+      partition: [write.userId, write.window, write.bucket],
+    })),
+  );
 }
 
 function periodKeysOf(record: LogRecord): PeriodKey[] {

@@ -21,6 +21,9 @@ export class ShardCql {
   readonly insertCell: string;
   readonly progressWrite: string;
   readonly progressRead: string;
+  readonly historyDays: string;
+  readonly historyPage: string;
+  readonly scanEvents: string;
   readonly metaRead: string;
   readonly metaWrite: string;
 
@@ -30,7 +33,7 @@ export class ShardCql {
     this.insertClaim = `INSERT INTO ${ks}.event_claims (event_id, user_id, fingerprint, log_partition, log_offset)
       VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     this.insertEvent = `INSERT INTO ${ks}.events_by_user_day
-      (user_id, day, occurred_at, event_id, type, repo, category, groups, payload, points, ranked, fingerprint,
+      (user_id, day, occurred_at, event_id, type, repo, category, group_names, payload, points, ranked, fingerprint,
        log_partition, log_offset)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     this.insertDay = `INSERT INTO ${ks}.days_by_user (user_id, day) VALUES (?, ?) USING TIMESTAMP ?`;
@@ -58,6 +61,13 @@ export class ShardCql {
     this.insertCell = `INSERT INTO ${ks}.report_cells
       (day, scope, shard, user_id, type, category, group_name, events, points, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+
+    this.historyDays = `SELECT day FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
+    // Tuple bounds on both clustering columns: CQL forbids mixing them with single-column ones,
+    // and (t, '') works as "time t, before any id" because event ids are never empty.
+    this.historyPage = `SELECT * FROM ${ks}.events_by_user_day
+      WHERE user_id = ? AND day = ? AND (occurred_at, event_id) >= (?, ?) AND (occurred_at, event_id) < (?, ?)`;
+    this.scanEvents = `SELECT * FROM ${ks}.events_by_user_day`;
 
     this.progressWrite = `INSERT INTO ${ks}.log_progress (log_partition, applied_offset, fence)
       VALUES (?, ?, ?) USING TIMESTAMP ?`;

@@ -1,0 +1,162 @@
+/**
+ * Hot-partition report of the log-fed Cassandra store: which share of the writes the busiest
+ * Cassandra partition receives, and how large partitions grow.
+ *
+ *   npm run bench:hot-partitions [-- --events 1000000 --users 100000 --shards 12 --batch 1000]
+ *
+ * It generates events with Zipf-like activity per user (s = 1.1) and a GitHub-like type mix over
+ * one UTC day, sends each user's events to the log partition Kafka would (murmur2), and runs the
+ * store's own apply planning (claims, plan.ts, applyStatements) per partition in batches, as the
+ * aggregators do, counting every statement it would issue by (table, partition key). Nothing is
+ * sent to Cassandra: the counts are of the statements themselves. The floor is the design target:
+ * no partition may take more than 1/shards of the board writes.
+ */
+import { parseArgs } from "node:util";
+import { fingerprintOf } from "../src/domain/event.js";
+import { partitionOf } from "../src/services/kafka/pipelined-sender.js";
+import { decideClaims, type ClaimsById } from "../src/store/cassandra/shard/claims.js";
+import {
+  periodKeyId,
+  planAggregates,
+  reportCellId,
+  type ReportCellState,
+  type TypeCountsPartition,
+} from "../src/store/cassandra/shard/plan.js";
+import { applyStatements } from "../src/store/cassandra/shard/shard-writer.js";
+import { ShardCql } from "../src/store/cassandra/shard/statements.js";
+import type { LogRecord, ReadyEvent } from "../src/store/port.js";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "1000000" },
+    users: { type: "string", default: "100000" },
+    shards: { type: "string", default: "12" },
+    batch: { type: "string", default: "1000" },
+  },
+});
+const EVENTS = Number(values.events);
+const USERS = Number(values.users);
+const SHARDS = Number(values.shards);
+const BATCH = Number(values.batch);
+const PER_DAY = 100_000_000;
+
+const MIX: [string, number, number][] = [
+  // type, share, weight (points)
+  ["PushEvent", 0.5, 2],
+  ["CreateEvent", 0.12, 1],
+  ["WatchEvent", 0.1, 1],
+  ["PullRequestEvent", 0.08, 10],
+  ["IssueCommentEvent", 0.07, 2],
+  ["IssuesEvent", 0.04, 4],
+  ["DeleteEvent", 0.03, 0],
+  ["ForkEvent", 0.03, 1],
+  ["PullRequestReviewEvent", 0.03, 6],
+];
+
+let seed = 42;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** Zipf-like user choice: cumulative weights 1/rank^1.1, searched by bisection. */
+const cumulative = new Float64Array(USERS);
+let total = 0;
+for (let rank = 0; rank < USERS; rank++) cumulative[rank] = total += 1 / (rank + 1) ** 1.1;
+function pickUser(): number {
+  const target = random() * total;
+  let lo = 0;
+  let hi = USERS - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function pickType(): [string, number] {
+  let r = random();
+  for (const [type, share, points] of MIX) {
+    if ((r -= share) <= 0) return [type, points];
+  }
+  return [MIX[0]![0], MIX[0]![2]];
+}
+
+const started = Date.now();
+const byShard: LogRecord[][] = Array.from({ length: SHARDS }, () => []);
+const dayStart = Date.UTC(2024, 5, 12);
+for (let i = 0; i < EVENTS; i++) {
+  const userId = `user-${pickUser()}`;
+  const [type, points] = pickType();
+  const base = {
+    id: `e${i}`,
+    userId,
+    type,
+    occurredAt: new Date(dayStart + Math.floor((i / EVENTS) * 86_400_000)),
+    repo: null,
+    category: random() < 0.6 ? `org-${Math.floor(random() * 5000)}` : null,
+    groups: random() < 0.3 ? [`org-${Math.floor(random() * 5000)}`] : [],
+    payload: null,
+  };
+  const event: ReadyEvent = { ...base, points, fingerprint: fingerprintOf(base), ranked: true };
+  const shard = partitionOf(userId, SHARDS);
+  byShard[shard]!.push({ offset: byShard[shard]!.length, event });
+}
+
+const sql = new ShardCql("bench");
+const writes = new Map<string, number>();
+const bytes = new Map<string, number>();
+const tableOf = (query: string): string => /(?:INTO|FROM) bench\.(\w+)/.exec(query)?.[1] ?? "?";
+const sizeOf = (value: unknown): number =>
+  typeof value === "string"
+    ? Buffer.byteLength(value)
+    : Array.isArray(value)
+      ? value.reduce((n, v) => n + sizeOf(v), 4)
+      : 8;
+for (const [shard, records] of byShard.entries()) {
+  const claims: ClaimsById = new Map();
+  const typeCounts = new Map<string, TypeCountsPartition>();
+  const cells = new Map<string, ReportCellState>();
+  for (let start = 0; start < records.length; start += BATCH) {
+    const batch = records.slice(start, start + BATCH);
+    const decision = decideClaims(shard, batch, claims);
+    const plan = planAggregates(decision.counted, 0, {
+      typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
+      reportCell: (key) => cells.get(reportCellId(key)) ?? null,
+    });
+    const { first, counts } = applyStatements(sql, shard, 0, decision.claiming, plan);
+    for (const statement of [...first, ...counts]) {
+      const key = `${tableOf(statement.query)} ${JSON.stringify(statement.partition)}`;
+      writes.set(key, (writes.get(key) ?? 0) + 1);
+      bytes.set(key, (bytes.get(key) ?? 0) + statement.params.reduce<number>((n, v) => n + sizeOf(v), 24));
+    }
+    for (const write of plan.typeCounts) typeCounts.set(periodKeyId(write), write.after);
+    for (const cell of plan.reportCells) cells.set(reportCellId(cell), cell);
+  }
+}
+
+const all = [...writes.values()].reduce((a, b) => a + b, 0);
+const board = [...writes].filter(([k]) => k.startsWith("board_shards"));
+const boardTotal = board.reduce((n, [, v]) => n + v, 0);
+const [hottest, hottestWrites] = [...writes].sort((a, b) => b[1] - a[1])[0]!;
+const [hottestBoard, hottestBoardWrites] = board.sort((a, b) => b[1] - a[1])[0]!;
+const [largest, largestBytes] = [...bytes].sort((a, b) => b[1] - a[1])[0]!;
+const scale = PER_DAY / EVENTS;
+const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
+console.log(
+  `events ${EVENTS}, users ${USERS} (Zipf s=1.1), shards ${SHARDS}, batches of ${BATCH} (${Date.now() - started} ms)`,
+);
+console.log(`statements: ${all} (${(all / EVENTS).toFixed(2)} per event), board statements ${boardTotal}`);
+console.log(
+  `hottest partition overall: ${hottest}: ${hottestWrites} writes = ${pct(hottestWrites / all)} of all writes`,
+);
+console.log(
+  `hottest board partition: ${hottestBoard}: ${pct(hottestBoardWrites / boardTotal)} of board writes; ` +
+    `floor 1/shards = ${pct(1 / SHARDS)}; ratio ${(hottestBoardWrites / boardTotal / (1 / SHARDS)).toFixed(2)}`,
+);
+console.log(
+  `largest partition (bytes written, a day of this mix): ${largest}: ${(largestBytes / 1e6).toFixed(2)} MB; ` +
+    `at ${PER_DAY / 1e6}M events/day about ${((largestBytes * scale) / 1e6).toFixed(0)} MB (target < 100 MB)`,
+);
