@@ -29,7 +29,8 @@ export class OperationGate {
   check(request: OperationRequest): RequestError | null {
     const refused = authorize(request.operation.operation, request.caller, this.access);
     if (refused) return refused;
-    const shape = measureOperation(this.schema, request.document, request.operation, request.variables);
+    const { document, operation, variables } = request;
+    const shape = measureOperation(this.schema, document, operation, variables, this.limits.maxCost);
     const tooComplex = checkComplexity(shape, this.limits);
     if (tooComplex) return tooComplex;
     if (this.ingest === null) return null;

@@ -19,6 +19,8 @@ import { formatGraphQLError, withoutSuggestions, type ErrorPolicy } from "./form
 import { GRAPHQL_PATH } from "./http-responses.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { InFlight } from "./in-flight.js";
+import { inputPaths, inputValueError } from "./input-errors.js";
+import { tokenLimitRefusal } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { OperationGate } from "./operation-gate.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
@@ -114,12 +116,18 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
         if (refusing) return [shuttingDown()];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: hardening.maxTokens });
         } catch (error) {
-          return [coded(error as GraphQLError, "GRAPHQL_PARSE_FAILED")];
+          const parseError = error as GraphQLError;
+          return [tokenLimitRefusal(parseError.message) ?? coded(parseError, "GRAPHQL_PARSE_FAILED")];
         }
         const invalid = validate(app.schema, document, rules);
-        if (invalid.length > 0) return invalid.map((error) => coded(error, "GRAPHQL_VALIDATION_FAILED"));
+        if (invalid.length > 0) {
+          const paths = inputPaths(document);
+          return invalid.map(
+            (error) => inputValueError(error, paths) ?? coded(error, "GRAPHQL_VALIDATION_FAILED"),
+          );
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
           return [
@@ -134,7 +142,9 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
           caller,
           ctx.extra.request.socket.remoteAddress,
           `${ctx.extra.connectionId ?? "ws"}/${id}`,
-          operation.operation === "subscription" ? Deadline.none() : new Deadline(hardening.requestTimeoutMs),
+          operation.operation === "subscription"
+            ? Deadline.none()
+            : new Deadline(hardening.requestTimeoutMs, hardening.maxCpuMs),
         );
         const variables = payload.variables ?? {};
         const refused = gate.check({ document, operation, variables, caller, rateKey: contextValue.rateKey });
@@ -155,7 +165,8 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
           hardening.requestTimeoutMs,
           timeout,
         );
-        return (args.contextValue as RequestContext).deadline.missed ? timeout() : result;
+        const { deadline } = args.contextValue as RequestContext;
+        return deadline.error ? { errors: [deadline.error] } : result;
       },
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (Symbol.asyncIterator in Object(result)) {
