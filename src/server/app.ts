@@ -46,6 +46,7 @@ export async function createApp(
       rules: config.rules,
       maxBatchSize: config.maxBatchSize,
       maxPayloadBytes: config.maxPayloadBytes,
+      maxFutureSkewMs: config.maxFutureSkewMs,
       isRanked: (userId) => config.rankBots || !isBot(userId, bots),
     }),
     queries,

@@ -69,6 +69,15 @@ export function timedOut(timeoutMs: number): RequestError {
   return new RequestError(`the request did not finish within ${timeoutMs} ms`, "TIMEOUT", 504, { timeoutMs });
 }
 
+export function invalidString(variable: string): RequestError {
+  return new RequestError(
+    `variable $${variable} holds a string that is not well-formed Unicode (a lone UTF-16 surrogate)`,
+    "INVALID_STRING",
+    400,
+    { variable },
+  );
+}
+
 export function cpuBudgetExceeded(budgetMs: number): RequestError {
   return new RequestError(
     `the request's resolvers used more than ${budgetMs} ms of CPU time; ask for less at once`,

@@ -25,6 +25,7 @@ import type { Metrics } from "./metrics.js";
 import type { OperationGate } from "./operation-gate.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
 import { shuttingDown, timedOut } from "./request-errors.js";
+import { InboundScheduler } from "./websocket-inbound.js";
 
 /** Per connection: who connected, and what is running on it. */
 type Connection = {
@@ -60,7 +61,8 @@ export interface WebSocketOptions {
  * GraphQL over WebSocket (graphql-ws) on /graphql, held to the same rules as HTTP: the API key
  * comes from connection_init (`authorization: "Bearer …"` or `x-api-key`) or the upgrade
  * request's headers, and every operation passes validation, the introspection setting and the
- * operation gate; queries and mutations also get the request deadline.
+ * operation gate; queries and mutations also get the request deadline and CPU budget. Incoming
+ * messages are rate-limited per socket and handled fairly across sockets (websocket-inbound.ts).
  */
 export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketGraphQL {
   const { app, gate, authenticator, metrics, inFlight } = options;
@@ -185,6 +187,13 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
     },
     wss,
   );
+  // After useServer, so the scheduler wraps the message listener graphql-ws has just attached.
+  const inbound = new InboundScheduler({
+    maxMessagesPerSecond: hardening.wsMaxMessagesPerSecond,
+    onLimit: () =>
+      app.logger.warn("websocket closed: message rate limit", { limit: hardening.wsMaxMessagesPerSecond }),
+  });
+  wss.on("connection", (socket) => inbound.attach(socket));
 
   return {
     refuseNew: () => {

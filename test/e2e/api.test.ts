@@ -293,12 +293,12 @@ describe("GraphQL API end to end (embedded store)", () => {
       const client = server.wsClient();
       const boards = subscribe<{ leaderboardChanged: { userId: string; value: number; rank: number }[] }>(
         client,
-        `subscription { leaderboardChanged(window: DAY, at: "2030-01-01T00:00:00Z", first: 3) { userId value rank } }`,
+        `subscription { leaderboardChanged(window: DAY, at: "2025-06-02T00:00:00Z", first: 3) { userId value rank } }`,
       );
       await settle();
       for (let i = 0; i < 30; i++) {
         await server.gql(RECORD, {
-          events: [ev(`lb${i}`, `racer${i % 4}`, "PushEvent", "2030-01-01T08:00:00Z")],
+          events: [ev(`lb${i}`, `racer${i % 4}`, "PushEvent", "2025-06-02T08:00:00Z")],
         });
       }
       await settle(400);
