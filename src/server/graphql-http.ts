@@ -5,8 +5,9 @@ import { credentialFrom, type Authenticator } from "./auth.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { Exchange } from "./exchange.js";
 import { BodyError, parseJsonBody, readBody } from "./http-body.js";
-import { refuse } from "./http-responses.js";
+import { refuse, refuseOperation } from "./http-responses.js";
 import type { InFlight } from "./in-flight.js";
+import { tokenLimitExceeded } from "./limits.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
 import { RequestError, timedOut } from "./request-errors.js";
 import { legacyStatus } from "./response-status.js";
@@ -54,6 +55,13 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       const code = error.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
       if (error.status === 413) response.setHeader("connection", "close");
       refuse(response, new RequestError(error.message, code, error.status));
+      return;
+    }
+    const query =
+      method === "POST" ? (body as { query?: unknown } | null)?.query : url.searchParams.get("query");
+    const tooLong = typeof query === "string" ? tokenLimitExceeded(query, hardening.maxTokens) : null;
+    if (tooLong) {
+      refuseOperation(request, response, tooLong);
       return;
     }
     const headers = new HeaderMap();

@@ -1,5 +1,8 @@
 import {
   getNamedType,
+  Lexer,
+  Source,
+  TokenKind,
   isInterfaceType,
   isObjectType,
   Kind,
@@ -63,6 +66,9 @@ export function measureOperation(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const measured = new Map<string, OperationShape>();
+  // Introspection priced so far: later introspection fields are walked only up to what is left
+  // of the limit, so pricing any number of them costs at most about `maxCost` steps in all.
+  let introspectionSpent = 0;
   const root = schema.getRootType(operation.operation) ?? undefined;
 
   /** The shape of a selection set: depth counts the field levels below it. */
@@ -120,7 +126,15 @@ export function measureOperation(
 
   function metaCost(field: FieldNode): number {
     if (field.name.value === "__typename") return 1;
-    return introspectionCost(schema, field, fragments, variables, maxCost);
+    const cost = introspectionCost(
+      schema,
+      field,
+      fragments,
+      variables,
+      Math.max(0, maxCost - introspectionSpent),
+    );
+    introspectionSpent += cost;
+    return cost;
   }
 
   /** Aliases in an introspection selection, which `walk` does not enter; fragments counted once each. */
@@ -216,5 +230,30 @@ export function tokenLimitRefusal(parseErrorMessage: string): RequestError | nul
     "QUERY_TOO_MANY_TOKENS",
     `the document has more than ${limit} tokens; the limit is ${limit}`,
     limit,
+  );
+}
+
+/**
+ * QUERY_TOO_MANY_TOKENS for a document with more than `maxTokens` tokens, found by lexing no
+ * further than one token past the limit; null otherwise (also for a document the lexer refuses:
+ * the parser reports that). A document shorter than the limit in characters cannot exceed it, so
+ * ordinary requests skip this. It runs before graphql-js parses: when graphql-js stops at the
+ * limit itself, the error it builds scans the whole document for line breaks, which for a 2 MB
+ * document of one line costs more than parsing the tokens that were allowed.
+ */
+export function tokenLimitExceeded(query: string, maxTokens: number): RequestError | null {
+  if (query.length <= maxTokens) return null;
+  const lexer = new Lexer(new Source(query));
+  try {
+    for (let count = 0; count <= maxTokens; count++) {
+      if (lexer.advance().kind === TokenKind.EOF) return null;
+    }
+  } catch {
+    return null;
+  }
+  return tooComplex(
+    "QUERY_TOO_MANY_TOKENS",
+    `the document has more than ${maxTokens} tokens; the limit is ${maxTokens}`,
+    maxTokens,
   );
 }

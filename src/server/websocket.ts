@@ -20,7 +20,7 @@ import { GRAPHQL_PATH } from "./http-responses.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { InFlight } from "./in-flight.js";
 import { inputPaths, inputValueError } from "./input-errors.js";
-import { tokenLimitRefusal } from "./limits.js";
+import { tokenLimitExceeded, tokenLimitRefusal } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { OperationGate } from "./operation-gate.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
@@ -116,6 +116,8 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
       },
       onSubscribe: (ctx: Ctx, id, payload) => {
         if (refusing) return [shuttingDown()];
+        const tooLong = tokenLimitExceeded(payload.query, hardening.maxTokens);
+        if (tooLong) return [tooLong];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: hardening.maxTokens });

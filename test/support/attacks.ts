@@ -5,8 +5,62 @@
  * much memory the server process held (from /proc, so the server must run as a child process).
  */
 import { readFileSync } from "node:fs";
+import { getIntrospectionQuery } from "graphql";
 import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
+
+/**
+ * What "the server kept answering" means in the hostile-input tests: health probes (GET
+ * /health/live, one at a time, 10 ms apart) answered within these while an attack runs. The
+ * issue asks for 100 ms; the max leaves room for a noisy 2-core machine. Before the fixes of
+ * issue 12 the same attacks held probes for 1 to 30 s (BENCHMARKS.md, "Hostile input").
+ */
+export const HEALTH_BUDGET = { p95Ms: 100, maxMs: 250 } as const;
+
+export interface HealthBudget {
+  readonly p95Ms: number;
+  readonly maxMs: number;
+}
+
+/**
+ * HEALTH_BUDGET on a quiet machine. On a loaded one (other engineers' test runs share the 2
+ * cores) a server starved of CPU answers slowly whatever it serves, so the bound is at least 3x
+ * what the same probe measured, just before the attack, while the server answered as many of
+ * the heaviest routine requests at once (GraphiQL's schema query: ~2,600 fields) as the attack
+ * sends hostile ones: the floor of "busy, but not attacked" on this machine now. That still fails
+ * the multi-second stalls the attacks caused before (a refused request must cost no more than a
+ * routine one) without failing because the machine is busy.
+ */
+export function healthBudget(floor: ProbeReport): HealthBudget {
+  return {
+    p95Ms: Math.max(HEALTH_BUDGET.p95Ms, 3 * floor.p95),
+    maxMs: Math.max(HEALTH_BUDGET.maxMs, 3 * floor.max),
+  };
+}
+
+/** Health probe figures while `concurrency` clients send GraphiQL's schema query in a loop for `ms`. */
+export async function routineLoadHealth(url: string, concurrency: number, ms = 1500): Promise<ProbeReport> {
+  const probe = probeHealth(url.replace(/\/graphql$/, ""));
+  const until = performance.now() + ms;
+  const client = async (): Promise<void> => {
+    while (performance.now() < until) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: getIntrospectionQuery() }),
+      });
+      await response.text();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  return probe.stop();
+}
+
+/**
+ * Resident memory the server (`eventscore serve` under tsx, ~130 MiB idle) must stay below while
+ * attacked; before the fixes one introspection bomb took it to 350 MiB, four to 850 MiB.
+ */
+export const RSS_BOUND_MIB = 200;
 
 /** `count` aliases of a deep __schema selection: the introspection bomb of issue 12. */
 export function introspectionBomb(count: number): string {

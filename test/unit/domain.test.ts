@@ -97,7 +97,9 @@ describe("event validation", () => {
       { occurredAt: new Date("1970-01-01T00:00:00.000Z") },
       { occurredAt: new Date(Date.UTC(2030, 0, 1)) },
     ]) {
-      expect(isRejection(normalizeEvent({ ...draft, ...change }, limits)), JSON.stringify(change)).toBe(false);
+      expect(isRejection(normalizeEvent({ ...draft, ...change }, limits)), JSON.stringify(change)).toBe(
+        false,
+      );
     }
   });
 
