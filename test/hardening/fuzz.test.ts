@@ -101,28 +101,24 @@ describe("fuzz: malformed requests", { timeout: 300_000 }, () => {
     const cases = fuzzCases(SEED, CASES, { maxBodyBytes: 65_536, maxPayloadBytes: 2048, storedIds });
     const failures: string[] = [];
     const kinds = new Map<string, number>();
-    const worker = async (): Promise<void> => {
-      for (let next = cases.next(); !next.done; next = cases.next()) {
-        const fuzz = next.value;
-        kinds.set(fuzz.kind, (kinds.get(fuzz.kind) ?? 0) + 1);
-        let problem: string | null;
-        try {
-          const response = await fetch(`${server.base}${fuzz.path}`, {
-            method: fuzz.method,
-            headers: fuzz.headers,
-            ...(fuzz.body === undefined ? {} : { body: fuzz.body }),
-          });
-          problem = verdict(fuzz, response.status, await response.text());
-        } catch (error) {
-          problem = `no answer: ${String(error)}`;
-        }
-        if (problem !== null && failures.length < 20) {
-          const body = typeof fuzz.body === "string" ? fuzz.body.slice(0, 300) : "(bytes)";
-          failures.push(`${fuzz.kind}: ${problem}\n  ${fuzz.method} ${fuzz.path.slice(0, 200)} ${body}`);
-        }
+    await inParallel(cases, CONCURRENCY, async (fuzz) => {
+      kinds.set(fuzz.kind, (kinds.get(fuzz.kind) ?? 0) + 1);
+      let problem: string | null;
+      try {
+        const response = await fetch(`${server.base}${fuzz.path}`, {
+          method: fuzz.method,
+          headers: fuzz.headers,
+          ...(fuzz.body === undefined ? {} : { body: fuzz.body }),
+        });
+        problem = verdict(fuzz, response.status, await response.text());
+      } catch (error) {
+        problem = `no answer: ${String(error)}`;
       }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      if (problem !== null && failures.length < 20) {
+        const body = typeof fuzz.body === "string" ? fuzz.body.slice(0, 300) : "(bytes)";
+        failures.push(`${fuzz.kind}: ${problem}\n  ${fuzz.method} ${fuzz.path.slice(0, 200)} ${body}`);
+      }
+    });
     expect(failures, failures.join("\n")).toEqual([]);
     // Every kind of malformation was tried.
     expect(kinds.size).toBe(12);
@@ -212,18 +208,13 @@ describe("fuzz: hostile input", { timeout: 600_000 }, () => {
     cases: Iterable<HostileCase>,
     concurrency: number,
   ): Promise<Map<string, number>> {
-    const iterator = cases[Symbol.iterator]();
     const problems: string[] = [];
     const kinds = new Map<string, number>();
-    const worker = async (): Promise<void> => {
-      for (let next = iterator.next(); !next.done; next = iterator.next()) {
-        const hostile = next.value;
-        kinds.set(hostile.kind, (kinds.get(hostile.kind) ?? 0) + 1);
-        const problem = await verdictOf(hostile);
-        if (problem !== null && problems.length < 10) problems.push(`${hostile.kind}: ${problem}`);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    await inParallel(cases, concurrency, async (hostile) => {
+      kinds.set(hostile.kind, (kinds.get(hostile.kind) ?? 0) + 1);
+      const problem = await verdictOf(hostile);
+      if (problem !== null && problems.length < 10) problems.push(`${hostile.kind}: ${problem}`);
+    });
     expect(problems, problems.join("\n")).toEqual([]);
     return kinds;
   }
@@ -310,6 +301,15 @@ describe("fuzz: hostile input", { timeout: 600_000 }, () => {
     });
   });
 });
+
+/** Handles every item of `items`, `concurrency` at a time. */
+async function inParallel<T>(items: Iterable<T>, concurrency: number, handle: (item: T) => Promise<void>) {
+  const iterator = items[Symbol.iterator]();
+  const worker = async (): Promise<void> => {
+    for (let next = iterator.next(); !next.done; next = iterator.next()) await handle(next.value);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
 
 /**
  * A well-behaved graphql-ws client: one query at a time on its own socket, well under the message

@@ -418,6 +418,16 @@ export function* tokenFloodCases(seed: number, count: number, limits: HostileLim
 /** Lone surrogates and reversed pairs: none of these is well-formed Unicode. */
 export const LONE_SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude00\ud83d"] as const;
 
+/** Queries with one string argument used as a key: [document, its variable, a value to poison]. */
+const QUERY_KEYS: readonly (readonly [string, string, string])[] = [
+  [`query ($u: String!) { score(userId: $u) { score } }`, "u", "ana"],
+  [`query ($u: String!) { events(userId: $u) { nodes { id } } }`, "u", "ana"],
+  [`query ($t: String) { leaderboard(type: $t) { nodes { rank } } }`, "t", "PushEvent"],
+  [`query ($u: String!) { rank(userId: $u) { rank } }`, "u", "ana"],
+  [`query ($id: String!) { user(id: $id) { id } }`, "id", "ana"],
+  [`query ($a: String) { leaderboard(after: $a) { nodes { rank } } }`, "a", "cursor"],
+];
+
 const RECORD_ALL = `mutation ($events: [EventInput!]!) { recordEvents(events: $events) { accepted duplicates rejected { index code } } }`;
 
 /**
@@ -475,40 +485,16 @@ export function* surrogateCases(seed: number, count: number): Generator<HostileC
       code: "INVALID_STRING",
       items: 1,
     }),
-    () => ({
+    ...QUERY_KEYS.map(([query, variable, base]) => (): HostileCase => ({
       kind: "query key",
-      query: `query ($u: String!) { score(userId: $u) { score } }`,
-      variables: { u: text("ana") },
+      query,
+      variables: { [variable]: text(base) },
       code: "INVALID_STRING",
-    }),
+    })),
     () => ({
       kind: "query key",
       query: `query ($u: String!, $t: [String!]) { events(userId: $u, types: $t) { nodes { id } } }`,
-      variables: rnd() < 0.5 ? { u: text("ana"), t: null } : { u: "ana", t: ["PushEvent", text("Issues")] },
-      code: "INVALID_STRING",
-    }),
-    () => ({
-      kind: "query key",
-      query: `query ($t: String) { leaderboard(type: $t) { nodes { rank } } }`,
-      variables: { t: text("Push") },
-      code: "INVALID_STRING",
-    }),
-    () => ({
-      kind: "query key",
-      query: `query ($u: String!) { rank(userId: $u) { rank } }`,
-      variables: { u: text("ana") },
-      code: "INVALID_STRING",
-    }),
-    () => ({
-      kind: "query key",
-      query: `query ($id: String!) { user(id: $id) { id } }`,
-      variables: { id: text("ana") },
-      code: "INVALID_STRING",
-    }),
-    () => ({
-      kind: "query key",
-      query: `query ($a: String) { leaderboard(after: $a) { nodes { rank } } }`,
-      variables: { a: text("cursor") },
+      variables: { u: "ana", t: ["PushEvent", text("Issues")] },
       code: "INVALID_STRING",
     }),
     () => ({
