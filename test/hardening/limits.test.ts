@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { MESSAGE_RATE_CLOSE_CODE } from "../../src/server/websocket-inbound.js";
 import { aliasBomb, introspectionBomb, tokenFlood } from "../support/attacks.js";
 import {
   events,
@@ -311,6 +313,53 @@ describe("request deadline", () => {
     } finally {
       await budgeted.stop();
     }
+  });
+});
+
+describe("WebSocket message rate", () => {
+  let server: HardenedServer;
+  beforeAll(async () => {
+    server = await startHardenedServer({ EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND: "10" });
+    return () => server.stop();
+  });
+
+  const connect = async (): Promise<{
+    socket: WebSocket;
+    closed: Promise<number>;
+    replies: () => number;
+  }> => {
+    const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+    let replies = 0;
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      socket.once("open", () => socket.send(JSON.stringify({ type: "connection_init" })));
+      socket.once("message", () => resolve());
+    });
+    socket.on("message", () => (replies += 1));
+    return { socket, closed, replies: () => replies };
+  };
+  const query = (id: string) =>
+    JSON.stringify({ type: "subscribe", id, payload: { query: "{ scoringRules { defaultWeight } }" } });
+
+  it(`closes a socket past EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND with ${MESSAGE_RATE_CLOSE_CODE}`, async () => {
+    const flooding = await connect();
+    // connection_init took one token of ten: nine more pass, the tenth after it closes the socket.
+    for (let i = 0; i < 30; i++) flooding.socket.send(query(`q${i}`));
+    expect(await flooding.closed).toBe(MESSAGE_RATE_CLOSE_CODE);
+    // The messages handled before it: at most nine queries, each answered next + complete.
+    expect(flooding.replies()).toBeLessThanOrEqual(18);
+  });
+
+  it("lets a socket that keeps to the rate send as long as it likes", async () => {
+    const calm = await connect();
+    for (let i = 0; i < 25; i++) {
+      calm.socket.send(query(`c${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calm.replies()).toBe(50);
+    expect(calm.socket.readyState).toBe(WebSocket.OPEN);
+    calm.socket.close();
   });
 });
 

@@ -3,8 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../src/graphql/schema.js";
 import { Authenticator, credentialFrom } from "../../src/server/auth.js";
 import { withoutSuggestions } from "../../src/server/format-error.js";
+import { ConfigError, EnvReader } from "../../src/server/env.js";
+import { prefersGraphQLResponse } from "../../src/server/http-responses.js";
 import { InFlight } from "../../src/server/in-flight.js";
-import { measureOperation, tokenLimitRefusal } from "../../src/server/limits.js";
+import { measureOperation, tokenLimitExceeded, tokenLimitRefusal } from "../../src/server/limits.js";
 import { eventsRequested, TokenBuckets } from "../../src/server/rate-limit.js";
 import { isStoreUnavailable } from "../../src/server/store-errors.js";
 import type { GraphQLSchema } from "graphql";
@@ -214,5 +216,40 @@ describe("in-flight tracking", () => {
     await work;
     expect(await drained).toBe(true);
     expect(inFlight.size).toBe(0);
+  });
+});
+
+describe("configuration and negotiation helpers", () => {
+  it("reads durations with a unit, and refuses a bare number or an unknown unit", () => {
+    const read = (value: string | undefined) =>
+      new EnvReader({ SKEW: value }).duration("SKEW", 86_400_000, 0, 30 * 86_400_000);
+    expect(read(undefined)).toBe(86_400_000);
+    expect(read("12h")).toBe(43_200_000);
+    expect(read("90s")).toBe(90_000);
+    expect(read("500ms")).toBe(500);
+    expect(read("0")).toBe(0);
+    expect(read(" 2D ")).toBe(172_800_000);
+    for (const bad of ["10", "1w", "-1d", "1.5h", "31d"]) expect(() => read(bad)).toThrow(ConfigError);
+  });
+
+  it("negotiates application/graphql-response+json as Apollo does", () => {
+    expect(prefersGraphQLResponse("application/graphql-response+json")).toBe(true);
+    expect(prefersGraphQLResponse("application/json")).toBe(false);
+    expect(prefersGraphQLResponse(undefined)).toBe(false);
+    expect(prefersGraphQLResponse("*/*")).toBe(false);
+    expect(prefersGraphQLResponse("application/graphql-response+json, application/json;q=0.9")).toBe(true);
+    expect(prefersGraphQLResponse("application/graphql-response+json;q=0.5, application/json")).toBe(false);
+    expect(prefersGraphQLResponse("application/json, application/graphql-response+json")).toBe(false);
+  });
+
+  it("counts tokens no further than one past the limit, and only for documents longer than it", () => {
+    expect(tokenLimitExceeded("{ a b c }", 3)?.extensions["code"]).toBe("QUERY_TOO_MANY_TOKENS"); // 5 tokens
+    expect(tokenLimitExceeded("{ a }", 3)).toBeNull(); // shorter than the limit: not lexed
+    expect(tokenLimitExceeded(`{ ${"a ".repeat(10)}}`, 5)?.extensions).toEqual({
+      code: "QUERY_TOO_MANY_TOKENS",
+      limit: 5,
+    });
+    expect(tokenLimitExceeded(`{ ${"a ".repeat(3)}}`, 5)).toBeNull();
+    expect(tokenLimitExceeded(`"unterminated ${"x".repeat(10)}`, 5)).toBeNull(); // the parser says why
   });
 });

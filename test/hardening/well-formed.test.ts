@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/store/cassandra/index.js";
 import { cassandraForTests, DATA_TABLES, serverKeyspace, type ServerKeyspace } from "../support/cassandra.js";
 import { LONE_SURROGATES } from "../support/fuzz.js";
@@ -143,13 +143,14 @@ if (target !== null) {
 describe.each(stores)("no lone surrogate reaches the store: %s", (_name, open) => {
   let store: StoreUnderTest;
   let server: HardenedServer;
+  // The returned function runs after the file's tests: stop the server, then drop its data.
   beforeAll(async () => {
     store = open();
     server = await startHardenedServer(store.env);
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    await store?.dispose();
+    return async () => {
+      await server.stop();
+      await store.dispose();
+    };
   }, 120_000);
 
   it("rejects every event with a lone surrogate in any field, over HTTP and WebSocket, as INVALID_STRING", async () => {
