@@ -110,7 +110,8 @@ export class InboundScheduler {
     while (this.head < this.turns.length && performance.now() < until) {
       const inbox = this.turns[this.head++]!;
       const next = inbox.pending.shift();
-      if (next === undefined || inbox.closed) continue;
+      // A socket closing for another reason (graphql-ws closes on protocol errors) gets no more.
+      if (next === undefined || inbox.closed || inbox.socket.readyState !== inbox.socket.OPEN) continue;
       // Another turn at the back of the line for what this socket still has waiting.
       if (inbox.pending.length > 0) this.turns.push(inbox);
       deliver(inbox, next);
