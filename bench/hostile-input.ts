@@ -5,7 +5,7 @@
  * and compared against in every line, is the same probe against that idle server.
  *
  *   npx tsx bench/hostile-input.ts                 # every scenario
- *   npx tsx bench/hostile-input.ts --only ws-flood # one of them
+ *   npx tsx bench/hostile-input.ts --only "ws flood" # the scenarios whose name has this
  *
  * BENCHMARKS.md records results.
  */
@@ -52,6 +52,22 @@ const SCENARIOS: Scenario[] = [
     name: "introspection bomb x4 at once",
     attack: async (base) =>
       (await Promise.all(Array.from({ length: 4 }, () => post(base, introspectionBomb(2000))))).join(", "),
+  },
+  {
+    // Under the token limit: only introspection's cost can refuse these.
+    name: "introspection under the token limit (60 aliases, 40 POSTs, 4 at once)",
+    attack: async (base) => {
+      const answers = new Map<string, number>();
+      const worker = async (): Promise<void> => {
+        for (let i = 0; i < 10; i++) {
+          const answer = await post(base, introspectionBomb(60));
+          const key = answer.replace(/ \(.*\)$/, "");
+          answers.set(key, (answers.get(key) ?? 0) + 1);
+        }
+      };
+      await Promise.all(Array.from({ length: 4 }, worker));
+      return [...answers].map(([answer, n]) => `${n}x ${answer}`).join(", ");
+    },
   },
   {
     name: "token flood (200,000 tokens, one POST)",
