@@ -61,6 +61,7 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       method === "POST" ? (body as { query?: unknown } | null)?.query : url.searchParams.get("query");
     const tooLong = typeof query === "string" ? tokenLimitExceeded(query, hardening.maxTokens) : null;
     if (tooLong) {
+      app.metrics.graphqlErrors.inc({ code: tooLong.code, transport: "http" });
       refuseOperation(request, response, tooLong);
       return;
     }
