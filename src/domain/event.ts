@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { firstIllFormed, isWellFormed } from "./unicode.js";
 
 /** An activity event as eventscore stores it. `payload` is JSON text, kept verbatim. */
 export interface ActivityEvent {
@@ -26,6 +27,7 @@ export type RejectionCode =
   | "INVALID_TYPE"
   | "INVALID_OCCURRED_AT"
   | "INVALID_FIELD"
+  | "INVALID_STRING"
   | "PAYLOAD_TOO_LARGE"
   | "CONFLICT";
 
@@ -36,7 +38,12 @@ export interface Rejection {
 
 export interface EventLimits {
   readonly maxPayloadBytes: number;
+  /** Latest accepted occurredAt (ms since the epoch): now plus the allowed clock skew. */
+  readonly latestOccurredAtMs: number;
 }
+
+/** The earliest accepted occurredAt: events before the Unix epoch are refused. */
+export const EARLIEST_OCCURRED_AT_MS = Date.UTC(1970, 0, 1);
 
 export interface EventDraft {
   id: string;
@@ -55,11 +62,22 @@ const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
 // Control characters (including NUL) corrupt logs, CSV exports and CQL text; refuse them in keys.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-const EARLIEST = Date.UTC(1970, 0, 1);
-const LATEST = Date.UTC(10000, 0, 1);
+const STRING_FIELDS = ["id", "userId", "type", "repo", "category"] as const;
 
-/** Checks a draft and turns it into a normalized event, or says why it cannot be stored. */
+/**
+ * Checks a draft and turns it into a normalized event, or says why it cannot be stored. Every
+ * string, payload included, must be well-formed Unicode first (INVALID_STRING): a lone UTF-16
+ * surrogate has no UTF-8 form, and each store would keep something else (SQLite bytes that
+ * read back as U+FFFD, Cassandra U+FFFD itself), so two different ids could become one.
+ */
 export function normalizeEvent(draft: EventDraft, limits: EventLimits): ActivityEvent | Rejection {
+  const illFormed = illFormedField(draft);
+  if (illFormed !== null) {
+    return reject(
+      "INVALID_STRING",
+      `${illFormed} is not well-formed Unicode (it holds a lone UTF-16 surrogate)`,
+    );
+  }
   const id = checkKey(draft.id, "id", "INVALID_ID");
   if (isRejection(id)) return id;
   const userId = checkKey(draft.userId, "userId", "INVALID_USER_ID");
@@ -68,8 +86,12 @@ export function normalizeEvent(draft: EventDraft, limits: EventLimits): Activity
     return reject("INVALID_TYPE", "type must start with a letter and use letters, digits, _ . : - (max 100)");
   }
   const time = draft.occurredAt instanceof Date ? draft.occurredAt.getTime() : Number.NaN;
-  if (!Number.isFinite(time) || time < EARLIEST || time >= LATEST) {
-    return reject("INVALID_OCCURRED_AT", "occurredAt must be a valid UTC time between 1970 and 9999");
+  if (!Number.isFinite(time) || time < EARLIEST_OCCURRED_AT_MS || time > limits.latestOccurredAtMs) {
+    const latest = new Date(Math.min(limits.latestOccurredAtMs, MAX_DATE_MS)).toISOString();
+    return reject(
+      "INVALID_OCCURRED_AT",
+      `occurredAt must be a valid UTC time from 1970-01-01T00:00:00.000Z to ${latest} (now plus EVENTSCORE_MAX_FUTURE_SKEW)`,
+    );
   }
   const repo = checkOptional(draft.repo, "repo");
   if (isRejection(repo)) return repo;
@@ -81,6 +103,24 @@ export function normalizeEvent(draft: EventDraft, limits: EventLimits): Activity
   if (isRejection(payload)) return payload;
   return { id, userId, type: draft.type, occurredAt: new Date(time), repo, category, groups, payload };
 }
+
+/** The name of the first string field (or "payload") that is not well-formed Unicode, or null. */
+function illFormedField(draft: EventDraft): string | null {
+  for (const field of STRING_FIELDS) {
+    const value = draft[field];
+    if (typeof value === "string" && !isWellFormed(value)) return field;
+  }
+  if (
+    Array.isArray(draft.groups) &&
+    draft.groups.some((group) => typeof group === "string" && !isWellFormed(group))
+  ) {
+    return "groups[]";
+  }
+  return firstIllFormed(draft.payload) === undefined ? null : "a string in payload";
+}
+
+// The largest time a Date holds (year 275760): a bound for printing a limit, not a limit.
+const MAX_DATE_MS = 8.64e15;
 
 export function isRejection(value: unknown): value is Rejection {
   return typeof value === "object" && value !== null && "code" in value && "reason" in value;

@@ -47,6 +47,21 @@ export function nonEmpty(value: string, argument: string): string {
 
 const EARLIEST = new Date("1970-01-01T00:00:00.000Z");
 const LATEST = new Date("9999-12-31T23:59:59.999Z");
+// The last reference time whose every window (day, ISO week, month) ends within year 9999, so
+// that the window's `to` can be printed in RFC 3339.
+const LATEST_REFERENCE = new Date("9999-11-30T23:59:59.999Z");
+
+/** A window's reference time (`at`): from 1970 to the end of November 9999; null means now. */
+export function referenceTime(at: Date | null | undefined): Date | null {
+  if (at === null || at === undefined) return null;
+  if (at.getTime() < EARLIEST.getTime() || at.getTime() > LATEST_REFERENCE.getTime()) {
+    throw badUserInput(
+      `at must be from ${EARLIEST.toISOString()} to ${LATEST_REFERENCE.toISOString()}, so that every window around it ends by the year 9999`,
+      { argument: "at" },
+    );
+  }
+  return at;
+}
 
 /** A history range; defaults cover all of time. `from` inclusive, `to` exclusive. */
 export function timeRange(

@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { inputErrorsPlugin, recodeApolloError } from "./apollo-errors.js";
 import type { App } from "./app.js";
 import { formatError } from "./format-error.js";
 import type { Metrics } from "./metrics.js";
@@ -9,9 +10,9 @@ import { RequestError } from "./request-errors.js";
 
 /**
  * Apollo for GraphQL over HTTP: one operation per request (batching stays off), CSRF
- * prevention on (a GET needs a preflight header such as `apollo-require-preflight`), the
- * operation gate before execution, and no stack traces or schema suggestions outside
- * development. Signals are handled by `eventscore serve`, not by Apollo.
+ * prevention on (a GET needs a preflight header such as `apollo-require-preflight`), parsing
+ * stopped past EVENTSCORE_MAX_TOKENS, the operation gate before execution, and no stack traces
+ * or schema suggestions outside development. Signals are handled by `eventscore serve`, not by Apollo.
  */
 export async function startApollo(
   app: App,
@@ -27,8 +28,11 @@ export async function startApollo(
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, { logger: app.logger, development }),
+    parseOptions: { maxTokens: hardening.maxTokens },
+    formatError: (formatted, error) =>
+      formatError(recodeApolloError(formatted, error), error, { logger: app.logger, development }),
     plugins: [
+      inputErrorsPlugin<RequestContext>(),
       // Apollo's landing page loads from a CDN; GraphiQL is served from our own bundle instead.
       ApolloServerPluginLandingPageDisabled(),
       gatePlugin(gate),

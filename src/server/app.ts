@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from "graphql";
 import type { Services } from "../graphql/context.js";
 import { createSchema } from "../graphql/schema.js";
-import { IngestService } from "../services/ingest.js";
+import { IngestService, type Recorder } from "../services/ingest.js";
 import { ChangeFeed } from "../services/live.js";
 import { InProcessPubSub, type PubSub } from "../services/pubsub.js";
 import { QueryService } from "../services/queries.js";
@@ -18,6 +18,8 @@ import { Metrics } from "./metrics.js";
 export interface App {
   readonly config: Config;
   readonly store: StoreLifecycle & EventReader;
+  /** The write path behind ingest, past validation (tools and tests that must bypass it). */
+  readonly recorder: Recorder;
   readonly pubsub: PubSub;
   readonly services: Services;
   readonly schema: GraphQLSchema;
@@ -56,6 +58,7 @@ export async function createApp(
       rules: config.rules,
       maxBatchSize: config.maxBatchSize,
       maxPayloadBytes: config.maxPayloadBytes,
+      maxFutureSkewMs: config.maxFutureSkewMs,
       isRanked: (userId) => config.rankBots || !isBot(userId, bots),
     }),
     queries,
@@ -74,6 +77,7 @@ export async function createApp(
     schema,
     logger,
     metrics,
+    recorder: backend.recorder,
     rebuild: () => backend.rebuild(),
     startAggregator: backend.startAggregator,
     close: async () => {

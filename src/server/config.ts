@@ -48,6 +48,8 @@ export interface Config {
   readonly rules: ScoringRules;
   readonly maxBatchSize: number;
   readonly maxPayloadBytes: number;
+  /** How far past now an event's occurredAt may lie. */
+  readonly maxFutureSkewMs: number;
   readonly maxBodyBytes: number;
   readonly maxPageSize: number;
   readonly maxReportDays: number;
@@ -78,6 +80,7 @@ export function loadConfig(env: Env = process.env): Config {
     rules: scoringRules(read),
     maxBatchSize,
     maxPayloadBytes: read.integer("EVENTSCORE_MAX_PAYLOAD_BYTES", 65_536, 0, 16_777_216),
+    maxFutureSkewMs: read.duration("EVENTSCORE_MAX_FUTURE_SKEW", 86_400_000, 0, 3_650 * 86_400_000),
     maxBodyBytes: read.integer("EVENTSCORE_MAX_BODY_BYTES", 16_777_216, 1024, 1_073_741_824),
     maxPageSize: read.integer("EVENTSCORE_MAX_PAGE_SIZE", 100, 1, 10_000),
     maxReportDays: read.integer("EVENTSCORE_MAX_REPORT_DAYS", 366, 1, 36_600),

@@ -1,8 +1,10 @@
-import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
-import { timedOut } from "./request-errors.js";
+import { isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { cpuBudgetExceeded, timedOut, type RequestError } from "./request-errors.js";
 
 /**
- * A request's deadline. Two mechanisms enforce it, because neither suffices alone:
+ * A request's deadline, and its CPU budget: the total time its resolvers may hold the event loop
+ * (EVENTSCORE_MAX_CPU_MS), which bounds how long one request can keep every other client waiting
+ * however little it waits on I/O. Two mechanisms enforce the deadline, because neither suffices alone:
  * - a timer (`withDeadline`) answers for requests stuck waiting on I/O (a slow store node);
  * - a check before each resolver (`enforceDeadlines`) stops work that never yields to the
  *   event loop long enough for a timer to fire (SQLite answers synchronously, so a big query
@@ -12,9 +14,13 @@ import { timedOut } from "./request-errors.js";
  */
 export class Deadline {
   private readonly at: number;
-  private missedAt: number | null = null;
+  private cpuMs = 0;
+  private failure: RequestError | null = null;
 
-  constructor(readonly timeoutMs: number) {
+  constructor(
+    readonly timeoutMs: number,
+    readonly cpuBudgetMs: number = Number.POSITIVE_INFINITY,
+  ) {
     this.at = timeoutMs === Number.POSITIVE_INFINITY ? timeoutMs : performance.now() + timeoutMs;
   }
 
@@ -22,33 +28,64 @@ export class Deadline {
     return new Deadline(Number.POSITIVE_INFINITY);
   }
 
+  /** True once the deadline passed or the CPU budget ran out, as seen by a check. */
   get missed(): boolean {
-    return this.missedAt !== null;
+    return this.failure !== null;
   }
 
-  /** Throws TIMEOUT once the deadline has passed. */
+  /** TIMEOUT or CPU_BUDGET_EXCEEDED, whichever a check found first; null while neither. */
+  get error(): RequestError | null {
+    return this.failure;
+  }
+
+  /** Throws TIMEOUT once the deadline has passed, CPU_BUDGET_EXCEEDED once the budget is spent. */
   check(): void {
-    if (this.missedAt === null && performance.now() <= this.at) return;
-    this.missedAt ??= performance.now();
-    throw timedOut(this.timeoutMs);
+    if (this.failure === null) {
+      if (performance.now() > this.at) this.failure = timedOut(this.timeoutMs);
+      else if (this.cpuMs > this.cpuBudgetMs) this.failure = cpuBudgetExceeded(this.cpuBudgetMs);
+      else return;
+    }
+    throw this.failure;
+  }
+
+  /** Adds time the request's own code held the event loop. */
+  charge(ms: number): void {
+    this.cpuMs += ms;
   }
 }
 
-const enforced = new WeakSet<GraphQLSchema>();
+const enforced = new WeakSet<GraphQLField<unknown, unknown>>();
 
-/** Makes every resolver of `schema` check `context.deadline` before it starts (once per schema). */
+/**
+ * Makes every resolver of `schema`, introspection's included, check `context.deadline` before it
+ * starts and charge the time it runs to the request's CPU budget (the part it runs before its
+ * first await: the part that holds the event loop). Introspection types are shared by every
+ * schema in the process, so each field is wrapped once, whichever schema reaches it first.
+ */
 export function enforceDeadlines(schema: GraphQLSchema): void {
-  if (enforced.has(schema)) return;
-  enforced.add(schema);
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith("__")) continue;
+    if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const resolve = field.resolve;
       // Fields without a resolver read a property: too cheap to need a check.
-      if (resolve === undefined) continue;
+      if (resolve === undefined || enforced.has(field)) continue;
+      enforced.add(field);
       const checked: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
-        (context as { deadline?: Deadline } | undefined)?.deadline?.check();
-        return resolve(source, args, context, info);
+        const deadline = (context as { deadline?: Deadline } | undefined)?.deadline;
+        if (deadline === undefined) return resolve(source, args, context, info);
+        try {
+          deadline.check();
+        } catch (error) {
+          // As a rejected promise, not a throw: a throw that nulls a non-null parent makes
+          // graphql-js drop sibling fields' promises, whose later rejections then go unhandled.
+          return Promise.reject(error as Error);
+        }
+        const started = performance.now();
+        try {
+          return resolve(source, args, context, info);
+        } finally {
+          deadline.charge(performance.now() - started);
+        }
       };
       field.resolve = checked;
     }

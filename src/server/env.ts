@@ -36,6 +36,22 @@ export class EnvReader {
     return value;
   }
 
+  /** A duration with its unit (`500ms`, `30s`, `15m`, `12h`, `1d`; `0` alone is allowed), in ms. */
+  duration(name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === "") return fallbackMs;
+    const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(raw.trim().toLowerCase());
+    if (!match || (match[2] === undefined && match[1] !== "0")) {
+      throw new ConfigError(name, `"${raw}" is not a duration with a unit (e.g. 1d, 12h, 30m, 90s, 500ms)`);
+    }
+    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+    const value = Number(match[1]) * (units[match[2] ?? "ms"] ?? 1);
+    if (value < minMs || value > maxMs) {
+      throw new ConfigError(name, `${raw} is outside ${minMs / 86_400_000}..${maxMs / 86_400_000} days`);
+    }
+    return value;
+  }
+
   boolean(name: string, fallback: boolean): boolean {
     const raw = this.env[name];
     if (raw === undefined || raw === "") return fallback;

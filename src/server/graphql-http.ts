@@ -5,10 +5,12 @@ import { credentialFrom, type Authenticator } from "./auth.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { Exchange } from "./exchange.js";
 import { BodyError, parseJsonBody, readBody } from "./http-body.js";
-import { refuse } from "./http-responses.js";
+import { refuse, refuseOperation } from "./http-responses.js";
 import type { InFlight } from "./in-flight.js";
+import { tokenLimitExceeded } from "./limits.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
 import { RequestError, timedOut } from "./request-errors.js";
+import { legacyStatus } from "./response-status.js";
 
 export interface GraphQLOverHttpDeps {
   readonly app: App;
@@ -18,10 +20,11 @@ export interface GraphQLOverHttpDeps {
 }
 
 /**
- * GraphQL over HTTP at /graphql: GET or POST (else 405), a POST body is JSON (else 415, before
- * it is read) of at most EVENTSCORE_MAX_BODY_BYTES (else 413); Apollo does the rest. The
- * request deadline answers TIMEOUT (504) whether it passes while waiting on I/O or while the
- * resolvers run.
+ * GraphQL over HTTP at /graphql: GET or POST (else 405), a POST body is JSON in UTF-8 (another
+ * type or charset: 415, before it is read; bytes that are not UTF-8: 400) of at most
+ * EVENTSCORE_MAX_BODY_BYTES (else 413); Apollo does the rest. The request deadline answers
+ * TIMEOUT (504) whether it passes while waiting on I/O or while the resolvers run; a request
+ * whose resolvers spend its CPU budget answers CPU_BUDGET_EXCEEDED (400).
  */
 export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange, url: URL) => Promise<void> {
   const { app, apollo, authenticator, inFlight } = deps;
@@ -38,10 +41,10 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       return;
     }
     const contentType = request.headers["content-type"];
-    if (method === "POST" && contentType !== undefined && !isJson(contentType)) {
+    const unsupported = method === "POST" && contentType !== undefined ? mediaTypeProblem(contentType) : null;
+    if (unsupported !== null) {
       request.resume();
-      const message = "POST a JSON body with Content-Type: application/json";
-      refuse(response, new RequestError(message, "UNSUPPORTED_MEDIA_TYPE", 415));
+      refuse(response, new RequestError(unsupported, "UNSUPPORTED_MEDIA_TYPE", 415));
       return;
     }
     let body: unknown;
@@ -52,6 +55,14 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       const code = error.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
       if (error.status === 413) response.setHeader("connection", "close");
       refuse(response, new RequestError(error.message, code, error.status));
+      return;
+    }
+    const query =
+      method === "POST" ? (body as { query?: unknown } | null)?.query : url.searchParams.get("query");
+    const tooLong = typeof query === "string" ? tokenLimitExceeded(query, hardening.maxTokens) : null;
+    if (tooLong) {
+      app.metrics.graphqlErrors.inc({ code: tooLong.code, transport: "http" });
+      refuseOperation(request, response, tooLong);
       return;
     }
     const headers = new HeaderMap();
@@ -65,7 +76,7 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       caller,
       request.socket.remoteAddress,
       exchange.requestId,
-      new Deadline(hardening.requestTimeoutMs),
+      new Deadline(hardening.requestTimeoutMs, hardening.maxCpuMs),
     );
     const execution = inFlight.track(
       apollo.executeHTTPGraphQLRequest({
@@ -79,8 +90,11 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       () => null,
     );
     if (result === null || context.deadline.missed) {
-      const error = timedOut(hardening.requestTimeoutMs);
-      exchange.log.warn("request timed out", { timeoutMs: hardening.requestTimeoutMs });
+      const error = context.deadline.error ?? timedOut(hardening.requestTimeoutMs);
+      exchange.log.warn("request stopped", {
+        code: error.code,
+        limit: error.extensions["limit"] ?? error.extensions["timeoutMs"],
+      });
       app.metrics.graphqlErrors.inc({ code: error.code, transport: "http" });
       refuse(response, error);
       return;
@@ -93,6 +107,11 @@ async function send(response: ServerResponse, result: HTTPGraphQLResponse): Prom
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
   if (result.body.kind === "complete") {
+    response.statusCode = legacyStatus(
+      response.statusCode,
+      result.headers.get("content-type"),
+      result.body.string,
+    );
     response.end(result.body.string);
     return;
   }
@@ -100,6 +119,15 @@ async function send(response: ServerResponse, result: HTTPGraphQLResponse): Prom
   response.end();
 }
 
-function isJson(contentType: string): boolean {
-  return contentType.split(";")[0]?.trim().toLowerCase() === "application/json";
+/** Why a POST's Content-Type is refused (415), or null for JSON in UTF-8 (the only charset JSON has). */
+function mediaTypeProblem(contentType: string): string | null {
+  const [type, ...parameters] = contentType.split(";").map((part) => part.trim().toLowerCase());
+  if (type !== "application/json") return "POST a JSON body with Content-Type: application/json";
+  for (const parameter of parameters) {
+    const [name, value] = parameter.split("=").map((part) => part.trim().replace(/^"|"$/g, ""));
+    if (name === "charset" && value !== "utf-8" && value !== "utf8") {
+      return `JSON bodies are UTF-8; charset=${value ?? ""} is not supported`;
+    }
+  }
+  return null;
 }

@@ -14,6 +14,14 @@ export interface HardeningConfig {
   readonly ingestBurst: number;
   readonly maxDepth: number;
   readonly maxCost: number;
+  /** Most aliased fields in one operation. */
+  readonly maxAliases: number;
+  /** Most lexical tokens in one GraphQL document; parsing stops at the next one. */
+  readonly maxTokens: number;
+  /** Most time one query or mutation's resolvers may hold the event loop, in total. */
+  readonly maxCpuMs: number;
+  /** Most messages one WebSocket may send in a second; the socket is closed past it. */
+  readonly wsMaxMessagesPerSecond: number;
   readonly requestTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly introspection: boolean;
@@ -43,6 +51,10 @@ export function hardeningConfig(read: EnvReader, maxBatchSize: number): Hardenin
     ingestBurst,
     maxDepth: read.integer("EVENTSCORE_MAX_DEPTH", 12, 1, 1000),
     maxCost: read.integer("EVENTSCORE_MAX_COST", 10_000, 1, 1_000_000_000),
+    maxAliases: read.integer("EVENTSCORE_MAX_ALIASES", 100, 0, 1_000_000),
+    maxTokens: read.integer("EVENTSCORE_MAX_TOKENS", 2000, 10, 10_000_000),
+    maxCpuMs: read.integer("EVENTSCORE_MAX_CPU_MS", 1000, 1, 3_600_000),
+    wsMaxMessagesPerSecond: read.integer("EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND", 50, 1, 1_000_000),
     requestTimeoutMs: read.integer("EVENTSCORE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
     shutdownTimeoutMs: read.integer("EVENTSCORE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
     introspection: read.boolean("EVENTSCORE_INTROSPECTION", true),

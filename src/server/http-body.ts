@@ -21,8 +21,15 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
     if (size > limit) throw new BodyError(413, `request body exceeds ${limit} bytes`);
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  try {
+    return UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new BodyError(400, "request body is not valid UTF-8");
+  }
 }
+
+// Fatal: bytes that are not UTF-8 are refused rather than silently replaced with U+FFFD.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Parses a JSON body; the caller answers 400 for a body that is not JSON. */
 export function parseJsonBody(text: string): unknown {

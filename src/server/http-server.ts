@@ -57,7 +57,7 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
   const gate = new OperationGate(
     app.schema,
     access,
-    { maxDepth: hardening.maxDepth, maxCost: hardening.maxCost },
+    { maxDepth: hardening.maxDepth, maxCost: hardening.maxCost, maxAliases: hardening.maxAliases },
     hardening.ingestRateLimit > 0 ? new TokenBuckets(hardening.ingestRateLimit, hardening.ingestBurst) : null,
   );
   const inFlight = new InFlight();

@@ -1,8 +1,14 @@
-import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import {
+  OperationTypeNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
+import { firstIllFormed } from "../domain/unicode.js";
 import { authorize, type AccessPolicy, type Caller } from "./auth.js";
 import { checkComplexity, measureOperation, type ComplexityLimits } from "./limits.js";
 import { eventsRequested, type TokenBuckets } from "./rate-limit.js";
-import { rateLimited, type RequestError } from "./request-errors.js";
+import { invalidString, rateLimited, type RequestError } from "./request-errors.js";
 
 export interface OperationRequest {
   readonly document: DocumentNode;
@@ -15,8 +21,13 @@ export interface OperationRequest {
 
 /**
  * The checks every operation passes before it runs, over HTTP and WebSocket alike, cheapest
- * first: who may run it, how big it is, and (last, so a refused request takes no tokens) the
- * ingest rate.
+ * first: who may run it, whether its arguments are well-formed Unicode, how big it is, and (last,
+ * so a refused request takes no tokens) the ingest rate.
+ *
+ * A lone UTF-16 surrogate can only arrive in variables (graphql-js refuses one in a literal). In
+ * a query or subscription every string argument is a key (a user, a type, a cursor), and a key
+ * that is not well-formed Unicode would be looked up as something else: INVALID_STRING. A
+ * mutation's events are checked item by item instead, so a batch says which item was refused.
  */
 export class OperationGate {
   constructor(
@@ -29,7 +40,13 @@ export class OperationGate {
   check(request: OperationRequest): RequestError | null {
     const refused = authorize(request.operation.operation, request.caller, this.access);
     if (refused) return refused;
-    const shape = measureOperation(this.schema, request.document, request.operation, request.variables);
+    const { document, operation, variables } = request;
+    if (operation.operation !== OperationTypeNode.MUTATION) {
+      for (const [name, value] of Object.entries(variables)) {
+        if (firstIllFormed(value) !== undefined) return invalidString(name);
+      }
+    }
+    const shape = measureOperation(this.schema, document, operation, variables, this.limits.maxCost);
     const tooComplex = checkComplexity(shape, this.limits);
     if (tooComplex) return tooComplex;
     if (this.ingest === null) return null;

@@ -56,12 +56,35 @@ export function rateLimited(retryAfterSeconds: number, limit: number): RequestEr
   );
 }
 
-export function tooComplex(code: "QUERY_TOO_COSTLY" | "QUERY_TOO_DEEP", message: string): RequestError {
-  return new RequestError(message, code, 400);
+/** An operation over one of the limits of README "Limits"; `limit` tells the client what would pass. */
+export function tooComplex(
+  code: "QUERY_TOO_COSTLY" | "QUERY_TOO_DEEP" | "QUERY_TOO_MANY_ALIASES" | "QUERY_TOO_MANY_TOKENS",
+  message: string,
+  limit: number,
+): RequestError {
+  return new RequestError(message, code, 400, { limit });
 }
 
 export function timedOut(timeoutMs: number): RequestError {
   return new RequestError(`the request did not finish within ${timeoutMs} ms`, "TIMEOUT", 504, { timeoutMs });
+}
+
+export function invalidString(variable: string): RequestError {
+  return new RequestError(
+    `variable $${variable} holds a string that is not well-formed Unicode (a lone UTF-16 surrogate)`,
+    "INVALID_STRING",
+    400,
+    { variable },
+  );
+}
+
+export function cpuBudgetExceeded(budgetMs: number): RequestError {
+  return new RequestError(
+    `the request's resolvers used more than ${budgetMs} ms of CPU time; ask for less at once`,
+    "CPU_BUDGET_EXCEEDED",
+    400,
+    { limit: budgetMs },
+  );
 }
 
 export function shuttingDown(): RequestError {

@@ -19,10 +19,13 @@ import { formatGraphQLError, withoutSuggestions, type ErrorPolicy } from "./form
 import { GRAPHQL_PATH } from "./http-responses.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { InFlight } from "./in-flight.js";
+import { inputPaths, inputValueError } from "./input-errors.js";
+import { tokenLimitExceeded, tokenLimitRefusal } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { OperationGate } from "./operation-gate.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
 import { shuttingDown, timedOut } from "./request-errors.js";
+import { InboundScheduler } from "./websocket-inbound.js";
 
 /** Per connection: who connected, and what is running on it. */
 type Connection = {
@@ -58,7 +61,8 @@ export interface WebSocketOptions {
  * GraphQL over WebSocket (graphql-ws) on /graphql, held to the same rules as HTTP: the API key
  * comes from connection_init (`authorization: "Bearer …"` or `x-api-key`) or the upgrade
  * request's headers, and every operation passes validation, the introspection setting and the
- * operation gate; queries and mutations also get the request deadline.
+ * operation gate; queries and mutations also get the request deadline and CPU budget. Incoming
+ * messages are rate-limited per socket and handled fairly across sockets (websocket-inbound.ts).
  */
 export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketGraphQL {
   const { app, gate, authenticator, metrics, inFlight } = options;
@@ -112,14 +116,22 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
       },
       onSubscribe: (ctx: Ctx, id, payload) => {
         if (refusing) return [shuttingDown()];
+        const tooLong = tokenLimitExceeded(payload.query, hardening.maxTokens);
+        if (tooLong) return [tooLong];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: hardening.maxTokens });
         } catch (error) {
-          return [coded(error as GraphQLError, "GRAPHQL_PARSE_FAILED")];
+          const parseError = error as GraphQLError;
+          return [tokenLimitRefusal(parseError.message) ?? coded(parseError, "GRAPHQL_PARSE_FAILED")];
         }
         const invalid = validate(app.schema, document, rules);
-        if (invalid.length > 0) return invalid.map((error) => coded(error, "GRAPHQL_VALIDATION_FAILED"));
+        if (invalid.length > 0) {
+          const paths = inputPaths(document);
+          return invalid.map(
+            (error) => inputValueError(error, paths) ?? coded(error, "GRAPHQL_VALIDATION_FAILED"),
+          );
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
           return [
@@ -134,7 +146,9 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
           caller,
           ctx.extra.request.socket.remoteAddress,
           `${ctx.extra.connectionId ?? "ws"}/${id}`,
-          operation.operation === "subscription" ? Deadline.none() : new Deadline(hardening.requestTimeoutMs),
+          operation.operation === "subscription"
+            ? Deadline.none()
+            : new Deadline(hardening.requestTimeoutMs, hardening.maxCpuMs),
         );
         const variables = payload.variables ?? {};
         const refused = gate.check({ document, operation, variables, caller, rateKey: contextValue.rateKey });
@@ -155,7 +169,8 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
           hardening.requestTimeoutMs,
           timeout,
         );
-        return (args.contextValue as RequestContext).deadline.missed ? timeout() : result;
+        const { deadline } = args.contextValue as RequestContext;
+        return deadline.error ? { errors: [deadline.error] } : result;
       },
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (Symbol.asyncIterator in Object(result)) {
@@ -174,6 +189,13 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
     },
     wss,
   );
+  // After useServer, so the scheduler wraps the message listener graphql-ws has just attached.
+  const inbound = new InboundScheduler({
+    maxMessagesPerSecond: hardening.wsMaxMessagesPerSecond,
+    onLimit: () =>
+      app.logger.warn("websocket closed: message rate limit", { limit: hardening.wsMaxMessagesPerSecond }),
+  });
+  wss.on("connection", (socket) => inbound.attach(socket));
 
   return {
     refuseNew: () => {

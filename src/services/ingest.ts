@@ -52,6 +52,10 @@ export interface IngestOptions {
   readonly rules: ScoringRules;
   readonly maxBatchSize: number;
   readonly maxPayloadBytes: number;
+  /** How far past now an occurredAt may lie (clocks differ); later events are rejected. */
+  readonly maxFutureSkewMs: number;
+  /** The clock the future-skew bound is read from (tests move it). */
+  readonly now?: () => number;
   /** False keeps a user's events out of leaderboards (bots); they still count in the user's own score. */
   readonly isRanked: (userId: string) => boolean;
 }
@@ -110,8 +114,12 @@ export class IngestService {
     }
     const rejected: ItemRejection[] = [];
     const ready: { index: number; event: ReadyEvent }[] = [];
+    const limits = {
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      latestOccurredAtMs: (this.options.now ?? Date.now)() + this.options.maxFutureSkewMs,
+    };
     drafts.forEach((draft, index) => {
-      const normalized = normalizeEvent(draft, { maxPayloadBytes: this.options.maxPayloadBytes });
+      const normalized = normalizeEvent(draft, limits);
       if (isRejection(normalized)) {
         rejected.push({ index, eventId: typeof draft.id === "string" ? draft.id : null, ...normalized });
         return;

@@ -1,3 +1,4 @@
+import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHardenedServer, type HardenedServer } from "./support.js";
 
@@ -47,6 +48,7 @@ describe("GraphQL over HTTP", () => {
     );
     expect(reply.status).toBe(405);
     expect(reply.headers.get("allow")).toBe("POST");
+    expect(reply.json?.errors?.[0]?.extensions?.["code"]).toBe("METHOD_NOT_ALLOWED");
     const stored = await server.gql(`{ score(userId: "a") { events } }`);
     expect(stored.json?.data).toEqual({ score: { events: 0 } });
   });
@@ -65,36 +67,44 @@ describe("GraphQL over HTTP", () => {
     expect(unacceptable.status).toBe(406);
   });
 
-  it("answers 4xx without data for requests that never execute", async () => {
-    const cases: [string, Record<string, unknown> | unknown[] | string, number, string][] = [
-      ["parse error", { query: "{ scoringRules { " }, 400, "GRAPHQL_PARSE_FAILED"],
-      ["validation error", { query: "{ nope }" }, 400, "GRAPHQL_VALIDATION_FAILED"],
+  it("answers 4xx without data for requests that never execute; application/json only for malformed ones", async () => {
+    // [label, body, status with application/graphql-response+json, with application/json, code]
+    const cases: [string, Record<string, unknown> | unknown[] | string, number, number, string][] = [
+      ["parse error", { query: "{ scoringRules { " }, 400, 200, "GRAPHQL_PARSE_FAILED"],
+      ["validation error", { query: "{ nope }" }, 400, 200, "GRAPHQL_VALIDATION_FAILED"],
       [
         "variable coercion",
         { query: "query ($n: Int!) { leaderboard(first: $n) { nodes { rank } } }", variables: { n: "ten" } },
         400,
+        200,
         "BAD_USER_INPUT",
       ],
-      ["no query", { variables: {} }, 400, "BAD_REQUEST"],
-      ["a batch (one operation per request)", [{ query: RULES }, { query: RULES }], 400, "BAD_REQUEST"],
-      ["broken JSON", "{ not json", 400, "BAD_REQUEST"],
+      ["no query", { variables: {} }, 400, 400, "BAD_REQUEST"],
+      ["a batch (one operation per request)", [{ query: RULES }, { query: RULES }], 400, 400, "BAD_REQUEST"],
+      ["broken JSON", "{ not json", 400, 400, "BAD_REQUEST"],
       [
         "unknown operation name",
         { query: RULES, operationName: "Other" },
         400,
+        200,
         "OPERATION_RESOLUTION_FAILURE",
       ],
     ];
-    for (const [label, body, status, code] of cases) {
-      const reply = await post(typeof body === "string" ? body : JSON.stringify(body), {
-        accept: GRAPHQL_RESPONSE,
-      });
-      expect({ label, status: reply.status, code: reply.json?.errors?.[0]?.extensions?.["code"] }).toEqual({
-        label,
-        status,
-        code,
-      });
-      expect(reply.json?.data, label).toBeUndefined();
+    for (const [label, body, strict, legacy, code] of cases) {
+      for (const [accept, status] of [
+        [GRAPHQL_RESPONSE, strict],
+        ["application/json", legacy],
+      ] as const) {
+        const reply = await post(typeof body === "string" ? body : JSON.stringify(body), { accept });
+        const answered = {
+          label,
+          accept,
+          status: reply.status,
+          code: reply.json?.errors?.[0]?.extensions?.["code"],
+        };
+        expect(answered).toEqual({ label, accept, status, code });
+        expect(reply.json?.data, label).toBeUndefined();
+      }
     }
   });
 
@@ -114,6 +124,44 @@ describe("GraphQL over HTTP", () => {
     expect(reply.status).toBe(405);
     expect(reply.headers.get("allow")).toBe("GET, POST");
     expect(reply.json?.errors?.[0]?.extensions?.["code"]).toBe("METHOD_NOT_ALLOWED");
+  });
+
+  it("passes every MUST and SHOULD audit of graphql-http (the GraphQL over HTTP spec's own)", async () => {
+    const results = await Promise.all(
+      serverAudits({ url: server.url }).map(async (audit) => ({ ...(await audit.fn()), name: audit.name })),
+    );
+    expect(results.length).toBeGreaterThan(50);
+    const required = results.filter((result) => /^(MUST|SHOULD) /.test(result.name));
+    expect(required.length).toBeGreaterThan(30);
+    const failed = required.filter((result) => result.status !== "ok").map((r) => `${r.name}: ${r.reason}`);
+    expect(failed).toEqual([]);
+  });
+
+  it("refuses a JSON body in another charset (415) and bytes that are not UTF-8 (400)", async () => {
+    const body = JSON.stringify({ query: RULES });
+    for (const charset of ["utf-16", "iso-8859-1", '"latin1"']) {
+      const reply = await post(body, { "content-type": `application/json; charset=${charset}` });
+      expect(reply.status, charset).toBe(415);
+      expect(reply.json?.errors?.[0]?.extensions?.["code"]).toBe("UNSUPPORTED_MEDIA_TYPE");
+    }
+    for (const charset of ["utf-8", "UTF-8", '"utf-8"']) {
+      const reply = await post(body, { "content-type": `application/json; charset=${charset}` });
+      expect(reply.status, charset).toBe(200);
+    }
+    const latin1 = Buffer.from(
+      JSON.stringify({ query: `{ score(userId: "caf\u00e9") { score } }` }),
+      "latin1",
+    );
+    const reply = await server.fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: latin1,
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json?.errors?.[0]).toMatchObject({
+      message: "request body is not valid UTF-8",
+      extensions: { code: "BAD_REQUEST" },
+    });
   });
 
   it("gives every response a request id, keeping a sane one the client sent", async () => {

@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { MESSAGE_RATE_CLOSE_CODE } from "../../src/server/websocket-inbound.js";
+import { aliasBomb, introspectionBomb, tokenFlood } from "../support/attacks.js";
 import {
   events,
   KEYS,
@@ -14,13 +18,30 @@ import {
 } from "./support.js";
 
 const DEEP = `{ leaderboard { nodes { user { rank { user { score { score } } } } } } }`; // depth 7
+// The media type under which requests refused before execution answer 4xx (application/json: 200).
+const STRICT = { accept: "application/graphql-response+json" };
 const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] } | undefined) =>
   body?.errors?.[0]?.extensions?.["code"];
 
+/** A GraphQL literal of a JSON value: `{ id: "1", n: 5 }`. */
+function literalOf(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(literalOf).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{ ${Object.entries(value)
+      .map(([key, inner]) => `${key}: ${literalOf(inner)}`)
+      .join(", ")} }`;
+  }
+  return JSON.stringify(value);
+}
+
 describe("operation limits", () => {
   let server: HardenedServer;
+  const tokenLimit = 350;
+  const aliasLimit = 40;
   beforeAll(async () => {
     server = await startHardenedServer({
+      EVENTSCORE_MAX_TOKENS: String(tokenLimit),
+      EVENTSCORE_MAX_ALIASES: String(aliasLimit),
       EVENTSCORE_MAX_DEPTH: "6",
       EVENTSCORE_MAX_COST: "2000",
       EVENTSCORE_MAX_BODY_BYTES: "4096",
@@ -30,7 +51,7 @@ describe("operation limits", () => {
   afterAll(() => server.stop());
 
   it("refuses an operation nested deeper than EVENTSCORE_MAX_DEPTH, also through fragments", async () => {
-    const direct = await server.gql(DEEP);
+    const direct = await server.gql(DEEP, {}, STRICT);
     expect(direct.status).toBe(400);
     expect(codeOf(direct.json)).toBe("QUERY_TOO_DEEP");
     const viaFragments = await server.gql(
@@ -44,7 +65,7 @@ describe("operation limits", () => {
   it("multiplies cost by `first`, from literals, variables and variable defaults", async () => {
     // leaderboard(first: 100) over user { events(first: 20) { nodes { id } } }: 1 + 100 × (1 + 1 + (1 + 20 × 2)) > 2000
     const nested = `{ leaderboard(first: 100) { nodes { user { events(first: 20) { nodes { id } } } } } }`;
-    const literal = await server.gql(nested);
+    const literal = await server.gql(nested, {}, STRICT);
     expect(literal.status).toBe(400);
     expect(codeOf(literal.json)).toBe("QUERY_TOO_COSTLY");
     expect(literal.json?.errors?.[0]?.message).toMatch(/limit is 2000/);
@@ -63,7 +84,7 @@ describe("operation limits", () => {
     expect(cheaper.status).toBe(200);
     // Aliases do not get around it: each copy counts.
     const aliased = await server.gql(
-      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: leaderboard(first: 100) { nodes { rank } }`).join(" ")} }`,
+      `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: leaderboard(first: 100) { nodes { rank } }`).join(" ")} }`,
     );
     expect(codeOf(aliased.json)).toBe("QUERY_TOO_COSTLY");
   });
@@ -86,12 +107,16 @@ describe("operation limits", () => {
   it("holds graphql-ws operations to the same limits", async () => {
     const client = server.ws();
     const deep = await wsRequest(client, DEEP);
-    expect(deep.error).toEqual([expect.objectContaining({ extensions: { code: "QUERY_TOO_DEEP" } })]);
+    expect(deep.error).toEqual([
+      expect.objectContaining({ extensions: { code: "QUERY_TOO_DEEP", limit: 6 } }),
+    ]);
     const costly = await wsRequest(
       client,
       `subscription { leaderboardChanged(first: 100) { user { events(first: 100) { nodes { id } } } } }`,
     );
-    expect(costly.error).toEqual([expect.objectContaining({ extensions: { code: "QUERY_TOO_COSTLY" } })]);
+    expect(costly.error).toEqual([
+      expect.objectContaining({ extensions: { code: "QUERY_TOO_COSTLY", limit: 2000 } }),
+    ]);
     const invalid = await wsRequest(client, `{ scor(userId: "a") { score } }`);
     expect(invalid.error).toEqual([
       expect.objectContaining({
@@ -103,12 +128,81 @@ describe("operation limits", () => {
     expect(broken.error).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_PARSE_FAILED" } })]);
   });
 
+  it("refuses a document past EVENTSCORE_MAX_TOKENS with QUERY_TOO_MANY_TOKENS, over HTTP and WebSocket", async () => {
+    const flood = tokenFlood(tokenLimit + 1);
+    const reply = await server.gql(flood, {}, STRICT);
+    expect(reply.status).toBe(400);
+    expect(reply.json?.errors?.[0]).toMatchObject({
+      message: `the document has more than ${tokenLimit} tokens; the limit is ${tokenLimit}`,
+      extensions: { code: "QUERY_TOO_MANY_TOKENS", limit: tokenLimit },
+    });
+    const ws = await wsRequest(server.ws(), flood);
+    expect(ws.error).toEqual([
+      expect.objectContaining({ extensions: { code: "QUERY_TOO_MANY_TOKENS", limit: tokenLimit } }),
+    ]);
+    expect((await server.gql(tokenFlood(tokenLimit))).json?.errors).toBeUndefined();
+  });
+
+  it("refuses more aliases than EVENTSCORE_MAX_ALIASES, also through fragments, over HTTP and WebSocket", async () => {
+    const reply = await server.gql(aliasBomb(aliasLimit + 1), {}, STRICT);
+    expect(reply.status).toBe(400);
+    expect(reply.json?.errors?.[0]?.extensions).toEqual({
+      code: "QUERY_TOO_MANY_ALIASES",
+      limit: aliasLimit,
+    });
+    const spread = await server.gql(
+      `{ ...A ...A } fragment A on Query { ${Array.from({ length: aliasLimit / 2 + 1 }, (_, i) => `a${i}: __typename`).join(" ")} }`,
+    );
+    expect(codeOf(spread.json)).toBe("QUERY_TOO_MANY_ALIASES");
+    const ws = await wsRequest(server.ws(), aliasBomb(aliasLimit + 1));
+    expect(ws.error).toEqual([
+      expect.objectContaining({ extensions: { code: "QUERY_TOO_MANY_ALIASES", limit: aliasLimit } }),
+    ]);
+    expect((await server.gql(aliasBomb(aliasLimit))).json?.data).toBeDefined();
+  });
+
+  it("refuses a wrong input literal as BAD_USER_INPUT naming the item's path, as in variables", async () => {
+    const good = { id: "lit-0", userId: "lit", type: "PushEvent", occurredAt: "2024-03-01T10:00:00Z" };
+    const wrongs: [string, Record<string, unknown>, string][] = [
+      ["occurredAt", { ...good, id: "lit-1", occurredAt: "yesterday" }, "events[1].occurredAt"],
+      ["userId", { ...good, id: "lit-1", userId: 5 }, "events[1].userId"],
+      ["unknown field", { ...good, id: "lit-1", colour: "red" }, "events[1]"],
+    ];
+    for (const [label, wrong, path] of wrongs) {
+      const inline = `mutation { recordEvents(events: [${[good, wrong].map(literalOf).join(", ")}]) { accepted } }`;
+      const asVariables = await server.gql(RECORD, { events: [good, wrong] }, STRICT);
+      const asLiteral = await server.gql(inline, {}, STRICT);
+      const overWs = await wsRequest(server.ws(), inline);
+      for (const [how, status, errors] of [
+        ["variables", asVariables.status, asVariables.json?.errors],
+        ["inline", asLiteral.status, asLiteral.json?.errors],
+        ["inline over WebSocket", 400, overWs.error],
+      ] as const) {
+        const error = (
+          errors as { message: string; extensions?: Record<string, unknown> }[] | undefined
+        )?.[0];
+        expect({ label, how, status, code: error?.extensions?.["code"] }).toEqual({
+          label,
+          how,
+          status: 400,
+          code: "BAD_USER_INPUT",
+        });
+        expect(error?.message, `${label} ${how}`).toContain(`at "${path}"`);
+      }
+    }
+    expect((await server.gql(`{ score(userId: "lit") { events } }`)).json?.data).toEqual({
+      score: { events: 0 },
+    });
+  });
+
   it("drops schema suggestions outside development", async () => {
     const reply = await server.gql(`{ scor(userId: "a") { score } }`);
     expect(reply.json?.errors?.[0]?.message).toBe('Cannot query field "scor" on type "Query".');
-    const enumValue = await server.gql(`query ($w: Window!) { score(userId: "a", window: $w) { score } }`, {
-      w: "DAYS",
-    });
+    const enumValue = await server.gql(
+      `query ($w: Window!) { score(userId: "a", window: $w) { score } }`,
+      { w: "DAYS" },
+      STRICT,
+    );
     expect(enumValue.status).toBe(400);
     expect(enumValue.text).not.toMatch(/Did you mean/);
   });
@@ -122,7 +216,7 @@ describe("introspection and GraphiQL switched off", () => {
   afterAll(() => server.stop());
 
   it("refuses introspection over HTTP and WebSocket", async () => {
-    const reply = await server.gql(`{ __schema { queryType { name } } }`);
+    const reply = await server.gql(`{ __schema { queryType { name } } }`, {}, STRICT);
     expect(reply.status).toBe(400);
     expect(codeOf(reply.json)).toBe("GRAPHQL_VALIDATION_FAILED");
     const ws = await wsRequest(server.ws(), `{ __type(name: "Query") { name } }`);
@@ -145,11 +239,14 @@ describe("introspection and GraphiQL on (the default)", () => {
   });
   afterAll(() => server.stop());
 
-  it("answers introspection (not counted against depth or cost) and serves GraphiQL", async () => {
-    const reply = await server.gql(
-      `{ __schema { types { name fields { name type { ofType { ofType { ofType { ofType { name } } } } } } } } }`,
-    );
+  it("answers GraphiQL's introspection query (counted in the cost, not the depth) and serves GraphiQL", async () => {
+    const reply = await server.gql(getIntrospectionQuery());
     expect(reply.status).toBe(200);
+    expect(reply.json?.errors).toBeUndefined();
+    // Twenty copies of a deep introspection (about 750 fields each) cost more than EVENTSCORE_MAX_COST.
+    const bomb = await server.gql(introspectionBomb(20), {}, STRICT);
+    expect(bomb.status).toBe(400);
+    expect(bomb.json?.errors?.[0]?.extensions).toEqual({ code: "QUERY_TOO_COSTLY", limit: 10_000 });
     const page = await server.fetch("/graphql", { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
@@ -182,19 +279,87 @@ describe("request deadline", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // Far more work than 1 ms: 10 × 100 users × their history.
+  const heavy = `{ ${Array.from(
+    { length: 10 },
+    (_, i) =>
+      `a${i}: leaderboard(first: 100) { nodes { user { events(first: 100) { nodes { id type occurredAt } } counts { type count } } } }`,
+  ).join(" ")} }`;
+
   it("answers TIMEOUT (504, no data) when a request outlives EVENTSCORE_REQUEST_TIMEOUT_MS", async () => {
-    // Far more work than 1 ms: 10 × 100 users × their history.
-    const heavy = `{ ${Array.from(
-      { length: 10 },
-      (_, i) =>
-        `a${i}: leaderboard(first: 100) { nodes { user { events(first: 100) { nodes { id type occurredAt } } counts { type count } } } }`,
-    ).join(" ")} }`;
     const reply = await server.gql(heavy);
     expect(reply.status).toBe(504);
     expect(codeOf(reply.json)).toBe("TIMEOUT");
     expect(reply.json?.data).toBeUndefined();
     const ws = await wsRequest(server.ws(), heavy);
     expect(ws.result?.errors?.[0]?.extensions?.["code"]).toBe("TIMEOUT");
+  });
+
+  it("answers CPU_BUDGET_EXCEEDED (no data) when the resolvers outspend EVENTSCORE_MAX_CPU_MS", async () => {
+    const budgeted = await startHardenedServer({
+      EVENTSCORE_SQLITE_PATH: path,
+      EVENTSCORE_MAX_CPU_MS: "5",
+      EVENTSCORE_MAX_COST: "100000000",
+    });
+    try {
+      const reply = await budgeted.gql(heavy, {}, STRICT);
+      expect(reply.status).toBe(400);
+      expect(reply.json?.errors?.[0]?.extensions).toEqual({ code: "CPU_BUDGET_EXCEEDED", limit: 5 });
+      expect(reply.json?.data).toBeUndefined();
+      const ws = await wsRequest(budgeted.ws(), heavy);
+      expect(ws.result?.errors?.[0]?.extensions).toEqual({ code: "CPU_BUDGET_EXCEEDED", limit: 5 });
+      // A cheap query fits the budget.
+      expect((await budgeted.gql(`{ scoringRules { defaultWeight } }`)).status).toBe(200);
+    } finally {
+      await budgeted.stop();
+    }
+  });
+});
+
+describe("WebSocket message rate", () => {
+  let server: HardenedServer;
+  beforeAll(async () => {
+    server = await startHardenedServer({ EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND: "10" });
+    return () => server.stop();
+  });
+
+  const connect = async (): Promise<{
+    socket: WebSocket;
+    closed: Promise<number>;
+    replies: () => number;
+  }> => {
+    const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+    let replies = 0;
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      socket.once("open", () => socket.send(JSON.stringify({ type: "connection_init" })));
+      socket.once("message", () => resolve());
+    });
+    socket.on("message", () => (replies += 1));
+    return { socket, closed, replies: () => replies };
+  };
+  const query = (id: string) =>
+    JSON.stringify({ type: "subscribe", id, payload: { query: "{ scoringRules { defaultWeight } }" } });
+
+  it(`closes a socket past EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND with ${MESSAGE_RATE_CLOSE_CODE}`, async () => {
+    const flooding = await connect();
+    // connection_init took one token of ten: nine more pass, the tenth after it closes the socket.
+    for (let i = 0; i < 30; i++) flooding.socket.send(query(`q${i}`));
+    expect(await flooding.closed).toBe(MESSAGE_RATE_CLOSE_CODE);
+    // The messages handled before it: at most nine queries, each answered next + complete.
+    expect(flooding.replies()).toBeLessThanOrEqual(18);
+  });
+
+  it("lets a socket that keeps to the rate send as long as it likes", async () => {
+    const calm = await connect();
+    for (let i = 0; i < 25; i++) {
+      calm.socket.send(query(`c${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calm.replies()).toBe(50);
+    expect(calm.socket.readyState).toBe(WebSocket.OPEN);
+    calm.socket.close();
   });
 });
 

@@ -65,9 +65,10 @@ describe("health, metrics and logs", () => {
     expect(reply.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = reply.text;
     expect(sample(text, "eventscore_subscriptions_open")).toBe(0);
+    // `{ nope }` too: application/json answers it 200, with the error in the body.
     expect(
       sample(text, "eventscore_http_requests_total", { route: "/graphql", method: "POST", status: "200" }),
-    ).toBe(3);
+    ).toBe(4);
     expect(sample(text, "eventscore_http_requests_total", { route: "/graphql", status: "401" })).toBe(1);
     expect(sample(text, "eventscore_http_requests_total", { route: "/health/ready", status: "200" })).toBe(1);
     expect(sample(text, "eventscore_graphql_errors_total", { code: "UNAUTHENTICATED" })).toBe(1);

@@ -40,6 +40,8 @@ export async function startHardenedServer(
 ): Promise<HardenedServer> {
   const config = testConfig(env);
   const instance = await startInstance(config, logger);
+  // On the Kafka log, an aggregator in the process applies what the server appends.
+  const aggregator = instance.app.startAggregator ? await instance.app.startAggregator() : null;
   const base = `http://127.0.0.1:${instance.server.port}`;
   const url = `${base}/graphql`;
   const clients: Client[] = [];
@@ -78,6 +80,7 @@ export async function startHardenedServer(
       return client;
     },
     stop: async () => {
+      await aggregator?.stop();
       await Promise.all(clients.map((client) => client.dispose()));
       await instance.stop();
     },

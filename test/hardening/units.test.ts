@@ -1,10 +1,12 @@
-import { getOperationAST, parse } from "graphql";
+import { getIntrospectionQuery, getOperationAST, graphql, parse } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../src/graphql/schema.js";
 import { Authenticator, credentialFrom } from "../../src/server/auth.js";
 import { withoutSuggestions } from "../../src/server/format-error.js";
+import { ConfigError, EnvReader } from "../../src/server/env.js";
+import { prefersGraphQLResponse } from "../../src/server/http-responses.js";
 import { InFlight } from "../../src/server/in-flight.js";
-import { measureOperation } from "../../src/server/limits.js";
+import { measureOperation, tokenLimitExceeded, tokenLimitRefusal } from "../../src/server/limits.js";
 import { eventsRequested, TokenBuckets } from "../../src/server/rate-limit.js";
 import { isStoreUnavailable } from "../../src/server/store-errors.js";
 import type { GraphQLSchema } from "graphql";
@@ -36,16 +38,72 @@ describe("operation measurement", () => {
     );
   });
 
-  it("follows fragments without looping and skips introspection", () => {
+  it("follows fragments without looping, measuring each fragment once", () => {
     const viaFragment = measure(
       `{ ...Q } fragment Q on Query { leaderboard { ... on Leaderboard { nodes { rank } } } }`,
     );
-    expect(viaFragment).toEqual({ depth: 3, cost: 21 });
-    expect(measure(`{ __schema { types { fields { name } } } }`)).toEqual({ depth: 0, cost: 0 });
+    expect(viaFragment).toEqual({ depth: 3, cost: 21, aliases: 0 });
     const cyclic = parse(
       `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A scoringRules { defaultWeight } }`,
     );
     expect(measureOperation(schema, cyclic, getOperationAST(cyclic)!, {}).cost).toBe(2);
+    // 40 fragments, each spreading the next twice: 2^40 copies of the last one's field.
+    const chain = Array.from(
+      { length: 40 },
+      (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`,
+    );
+    const bomb = `{ ...F0 } ${chain.join(" ")} fragment F40 on Query { x: scoringRules { defaultWeight } }`;
+    const started = performance.now();
+    const shape = measure(bomb);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(shape.cost).toBe(2 * 2 ** 40);
+    expect(shape.aliases).toBe(2 ** 40);
+  });
+
+  it("counts aliases, through fragments and inside introspection", () => {
+    expect(measure(`{ a: scoringRules { b: defaultWeight } c: __typename }`).aliases).toBe(3);
+    expect(measure(`{ ...Q ...Q } fragment Q on Query { a: __schema { t: types { name } } }`).aliases).toBe(
+      4,
+    );
+  });
+
+  it("prices introspection at exactly the number of fields of its answer, and stops counting past the limit", async () => {
+    const query = getIntrospectionQuery();
+    const answer = await graphql({ schema, source: query });
+    let fields = 0;
+    const count = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(count);
+      else if (value !== null && typeof value === "object") {
+        for (const inner of Object.values(value)) {
+          fields += 1;
+          count(inner);
+        }
+      }
+    };
+    count(answer.data);
+    const shape = measure(query);
+    expect(shape.cost).toBe(fields);
+    expect(shape.depth).toBe(0);
+    expect(measure(`{ __type(name: "Score") { fields { name } } }`).cost).toBe(1 + 1 + 7);
+    expect(measure(`{ __type(name: "Nope") { fields { name } } }`).cost).toBe(1);
+    // Past the limit the walk stops: 2,000 copies cost the limit + 1 each, at most.
+    const bomb = `{ ${Array.from({ length: 2000 }, (_, i) => `a${i}: __schema { types { fields { args { name } } } }`).join(" ")} }`;
+    const document = parse(bomb);
+    const started = performance.now();
+    const capped = measureOperation(schema, document, getOperationAST(document)!, {}, 10_000);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(capped.cost).toBeGreaterThan(10_000);
+  });
+
+  it("recognizes graphql-js's token-limit parse error (pinned: an upgrade that rewords it fails here)", () => {
+    let message = "";
+    try {
+      parse("{ a b c d e }", { maxTokens: 4 });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(tokenLimitRefusal(message)?.extensions).toEqual({ code: "QUERY_TOO_MANY_TOKENS", limit: 4 });
+    expect(tokenLimitRefusal("Syntax Error: Expected Name, found <EOF>.")).toBeNull();
   });
 
   it("counts the events a mutation asks to record", () => {
@@ -158,5 +216,40 @@ describe("in-flight tracking", () => {
     await work;
     expect(await drained).toBe(true);
     expect(inFlight.size).toBe(0);
+  });
+});
+
+describe("configuration and negotiation helpers", () => {
+  it("reads durations with a unit, and refuses a bare number or an unknown unit", () => {
+    const read = (value: string | undefined) =>
+      new EnvReader({ SKEW: value }).duration("SKEW", 86_400_000, 0, 30 * 86_400_000);
+    expect(read(undefined)).toBe(86_400_000);
+    expect(read("12h")).toBe(43_200_000);
+    expect(read("90s")).toBe(90_000);
+    expect(read("500ms")).toBe(500);
+    expect(read("0")).toBe(0);
+    expect(read(" 2D ")).toBe(172_800_000);
+    for (const bad of ["10", "1w", "-1d", "1.5h", "31d"]) expect(() => read(bad)).toThrow(ConfigError);
+  });
+
+  it("negotiates application/graphql-response+json as Apollo does", () => {
+    expect(prefersGraphQLResponse("application/graphql-response+json")).toBe(true);
+    expect(prefersGraphQLResponse("application/json")).toBe(false);
+    expect(prefersGraphQLResponse(undefined)).toBe(false);
+    expect(prefersGraphQLResponse("*/*")).toBe(false);
+    expect(prefersGraphQLResponse("application/graphql-response+json, application/json;q=0.9")).toBe(true);
+    expect(prefersGraphQLResponse("application/graphql-response+json;q=0.5, application/json")).toBe(false);
+    expect(prefersGraphQLResponse("application/json, application/graphql-response+json")).toBe(false);
+  });
+
+  it("counts tokens no further than one past the limit, and only for documents longer than it", () => {
+    expect(tokenLimitExceeded("{ a b c }", 3)?.extensions["code"]).toBe("QUERY_TOO_MANY_TOKENS"); // 5 tokens
+    expect(tokenLimitExceeded("{ a }", 3)).toBeNull(); // shorter than the limit: not lexed
+    expect(tokenLimitExceeded(`{ ${"a ".repeat(10)}}`, 5)?.extensions).toEqual({
+      code: "QUERY_TOO_MANY_TOKENS",
+      limit: 5,
+    });
+    expect(tokenLimitExceeded(`{ ${"a ".repeat(3)}}`, 5)).toBeNull();
+    expect(tokenLimitExceeded(`"unterminated ${"x".repeat(10)}`, 5)).toBeNull(); // the parser says why
   });
 });

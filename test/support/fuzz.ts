@@ -323,3 +323,242 @@ function oddString(rnd: () => number, length: number): string {
   while (text.length < length) text += pieces[Math.floor(rnd() * pieces.length)];
   return text;
 }
+
+/* ---------- Hostile input (issue 12): each case names the exact code it must be refused with. ---------- */
+
+export interface HostileCase {
+  readonly kind: string;
+  /** A GraphQL document, sent with `variables`. */
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  /** The code of the request's (first) error; for batches, the code of every rejected item. */
+  readonly code: string;
+  /** Only for mutations: how many items must come back rejected with `code` (all of them). */
+  readonly items?: number;
+}
+
+export interface HostileLimits {
+  readonly maxTokens: number;
+  readonly maxAliases: number;
+}
+
+const INNER_SCHEMA =
+  "__schema { types { name fields { name args { name type { name ofType { name ofType { name } } } } } } }";
+
+/** Alias, introspection and fragment bombs that stay under the token limit, and the issue's own bomb past it. */
+export function* bombCases(seed: number, count: number, limits: HostileLimits): Generator<HostileCase> {
+  const rnd = random(seed);
+  const int = (min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
+  const copies = (n: number, body: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) => body(i)).join(" ");
+  const chain = (n: number, leaf: string) =>
+    `{ ...F0 } ${copies(n, (i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`)} fragment F${n} on Query { ${leaf} }`;
+  const generators: (() => HostileCase)[] = [
+    // 20 to 60 copies of a deep __schema walk: under the token limit, far over the cost.
+    () => ({
+      kind: "introspection bomb",
+      query: `{ ${copies(int(20, 60), (i) => `a${i}: ${INNER_SCHEMA}`)} }`,
+      code: "QUERY_TOO_COSTLY",
+    }),
+    // The issue's bomb: 2,000 copies (about 430 KB with the deeper selection; here ~190 KB).
+    () => ({
+      kind: "introspection bomb past the token limit",
+      query: `{ ${copies(int(1000, 2000), (i) => `a${i}: ${INNER_SCHEMA}`)} }`,
+      code: "QUERY_TOO_MANY_TOKENS",
+    }),
+    () => ({
+      kind: "alias bomb",
+      query: `{ ${copies(int(limits.maxAliases + 1, Math.floor(limits.maxTokens / 3) - 2), (i) => `a${i}: __typename`)} }`,
+      code: "QUERY_TOO_MANY_ALIASES",
+    }),
+    () => ({
+      kind: "aliased __type",
+      query: `{ ${copies(limits.maxAliases + int(1, 20), (i) => `t${i}: __type(name: "Query") { name }`)} }`,
+      code: "QUERY_TOO_MANY_ALIASES",
+    }),
+    // Fragments that spread the next one twice: 2^n copies of the leaf from a few hundred tokens.
+    () => ({
+      kind: "fragment bomb",
+      query: chain(
+        int(20, 40),
+        pick(rnd, ["__typename", "__schema { types { name } }", "scoringRules { defaultWeight }"]),
+      ),
+      code: "QUERY_TOO_COSTLY",
+    }),
+    () => ({
+      kind: "fragment alias bomb",
+      query: chain(int(8, 20), "x: __typename"),
+      code: "QUERY_TOO_MANY_ALIASES",
+    }),
+  ];
+  for (let i = 0; i < count; i++) yield pick(rnd, generators)();
+}
+
+/** Documents past the token limit in every shape whose prefix parses, up to `maxTokens` x 100. */
+export function* tokenFloodCases(seed: number, count: number, limits: HostileLimits): Generator<HostileCase> {
+  const rnd = random(seed);
+  const int = (min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
+  const repeat = (n: number, piece: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) => piece(i)).join(" ");
+  const shapes: ((n: number) => string)[] = [
+    (n) => `{ ${"__typename ".repeat(n)}}`,
+    (n) => `{ score(userId: "a", window: [${repeat(n, () => "DAY")}]) { score } }`,
+    (n) => `${"{ a ".repeat(n)}${"}".repeat(n)}`,
+    (n) => `query (${repeat(n, (i) => `$v${i}: Int`)}) { __typename }`,
+    (n) => `{ __typename ${repeat(n, () => "@skip(if: false)")} }`,
+    (n) => `{ __typename } ${repeat(n, (i) => `fragment F${i} on Query { __typename }`)}`,
+  ];
+  for (let i = 0; i < count; i++) {
+    // Tokens beyond the limit: just past it, or up to a hundred times over.
+    const over = rnd() < 0.3 ? limits.maxTokens + 1 : int(limits.maxTokens, limits.maxTokens * 100);
+    yield { kind: "token flood", query: pick(rnd, shapes)(over), code: "QUERY_TOO_MANY_TOKENS" };
+  }
+}
+
+/** Lone surrogates and reversed pairs: none of these is well-formed Unicode. */
+export const LONE_SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude00\ud83d"] as const;
+
+/** Queries with one string argument used as a key: [document, its variable, a value to poison]. */
+const QUERY_KEYS: readonly (readonly [string, string, string])[] = [
+  [`query ($u: String!) { score(userId: $u) { score } }`, "u", "ana"],
+  [`query ($u: String!) { events(userId: $u) { nodes { id } } }`, "u", "ana"],
+  [`query ($t: String) { leaderboard(type: $t) { nodes { rank } } }`, "t", "PushEvent"],
+  [`query ($u: String!) { rank(userId: $u) { rank } }`, "u", "ana"],
+  [`query ($id: String!) { user(id: $id) { id } }`, "id", "ana"],
+  [`query ($a: String) { leaderboard(after: $a) { nodes { rank } } }`, "a", "cursor"],
+];
+
+const RECORD_ALL = `mutation ($events: [EventInput!]!) { recordEvents(events: $events) { accepted duplicates rejected { index code } } }`;
+
+/**
+ * Lone surrogates in every string an event has (each item of a batch poisoned in one field) and
+ * in every string argument of every query, all through variables (graphql-js refuses them in
+ * literals): items come back INVALID_STRING, queries are refused INVALID_STRING.
+ */
+export function* surrogateCases(seed: number, count: number): Generator<HostileCase> {
+  const rnd = random(seed);
+  const int = (min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
+  const lone = () => pick(rnd, LONE_SURROGATES);
+  const text = (base: string) => {
+    const at = int(0, base.length);
+    return `${base.slice(0, at)}${lone()}${base.slice(at)}`;
+  };
+  const poisoned = (): Record<string, unknown> => {
+    const event: Record<string, unknown> = {
+      id: `sur-${int(0, 1_000_000)}`,
+      userId: pick(rnd, ["ana", "surro", "csur"]),
+      type: "PushEvent",
+      occurredAt: "2024-02-10T10:00:00Z",
+      repo: "acme/api",
+      category: "acme",
+      groups: ["acme"],
+      payload: { size: 3, note: "ok" },
+    };
+    pick(rnd, [
+      () => (event["id"] = text(String(event["id"]))),
+      () => (event["userId"] = text(String(event["userId"]))),
+      () => (event["type"] = text("PushEvent")),
+      () => (event["repo"] = text("acme/api")),
+      () => (event["category"] = text("acme")),
+      () => (event["groups"] = ["acme", text("org")]),
+      () => (event["payload"] = { note: text("hello") }),
+      () => (event["payload"] = { [text("key")]: 1 }),
+      () => (event["payload"] = { deep: [[{ list: ["fine", text("x")] }]] }),
+    ])();
+    return event;
+  };
+  const queries: (() => HostileCase)[] = [
+    () => {
+      const events = Array.from({ length: int(1, 8) }, poisoned);
+      return {
+        kind: "poisoned batch",
+        query: RECORD_ALL,
+        variables: { events },
+        code: "INVALID_STRING",
+        items: events.length,
+      };
+    },
+    () => ({
+      kind: "poisoned event",
+      query: `mutation ($e: EventInput!) { recordEvent(event: $e) { accepted duplicates rejected { index code } } }`,
+      variables: { e: poisoned() },
+      code: "INVALID_STRING",
+      items: 1,
+    }),
+    ...QUERY_KEYS.map(([query, variable, base]) => (): HostileCase => ({
+      kind: "query key",
+      query,
+      variables: { [variable]: text(base) },
+      code: "INVALID_STRING",
+    })),
+    () => ({
+      kind: "query key",
+      query: `query ($u: String!, $t: [String!]) { events(userId: $u, types: $t) { nodes { id } } }`,
+      variables: { u: "ana", t: ["PushEvent", text("Issues")] },
+      code: "INVALID_STRING",
+    }),
+    () => ({
+      kind: "query key",
+      query: `query ($f: ReportFilterInput) { report(from: "2024-01-01", to: "2024-02-01", filter: $f) { rows { events } } }`,
+      variables: { f: { [pick(rnd, ["types", "categories", "groups", "userIds"])]: [text("x")] } },
+      code: "INVALID_STRING",
+    }),
+  ];
+  for (let i = 0; i < count; i++) yield pick(rnd, queries)();
+}
+
+/**
+ * Times just past the edges of the accepted ranges: occurredAt before 1970 or after now plus
+ * the future skew (INVALID_OCCURRED_AT per item), a window reference before 1970 or after
+ * November 9999 (BAD_USER_INPUT).
+ */
+export function* dateEdgeCases(seed: number, count: number, maxFutureSkewMs: number): Generator<HostileCase> {
+  const rnd = random(seed);
+  const int = (min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const tooEarly = () => iso(Date.UTC(1970, 0, 1) - pick(rnd, [1, 1000, 86_400_000, 10 * 365 * 86_400_000]));
+  const tooLate = () =>
+    pick(rnd, [
+      // A minute past the skew leaves room for the time between building and sending.
+      () => iso(Date.now() + maxFutureSkewMs + 60_000 + int(0, 1000)),
+      () => iso(Date.now() + maxFutureSkewMs + int(1, 100) * 365 * 86_400_000),
+      () => "9999-12-31T23:59:59.999Z",
+    ])();
+  const cases: (() => HostileCase)[] = [
+    () => {
+      const events = Array.from({ length: int(1, 6) }, (_, i) => ({
+        id: `edge-${int(0, 1_000_000)}-${i}`,
+        userId: "ana",
+        type: "PushEvent",
+        occurredAt: rnd() < 0.5 ? tooEarly() : tooLate(),
+      }));
+      return {
+        kind: "occurredAt out of range",
+        query: RECORD_ALL,
+        variables: { events },
+        code: "INVALID_OCCURRED_AT",
+        items: events.length,
+      };
+    },
+    () => ({
+      kind: "at out of range",
+      query: `query ($at: DateTime, $w: Window!) { score(userId: "ana", window: $w, at: $at) { score from to } }`,
+      variables: {
+        at: pick(rnd, [tooEarly(), "9999-12-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]),
+        w: pick(rnd, ["DAY", "WEEK", "MONTH", "ALL_TIME"]),
+      },
+      code: "BAD_USER_INPUT",
+    }),
+    () => ({
+      kind: "at out of range",
+      query: `query ($at: DateTime) { leaderboard(window: WEEK, at: $at) { from to nodes { rank } } }`,
+      variables: { at: pick(rnd, [tooEarly(), "9999-12-27T00:00:00.000Z"]) },
+      code: "BAD_USER_INPUT",
+    }),
+  ];
+  for (let i = 0; i < count; i++) yield pick(rnd, cases)();
+}
+
+function pick<T>(rnd: () => number, items: readonly T[]): T {
+  return items[Math.floor(rnd() * items.length)]!;
+}

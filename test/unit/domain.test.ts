@@ -54,7 +54,7 @@ describe("time buckets", () => {
 });
 
 describe("event validation", () => {
-  const limits = { maxPayloadBytes: 100 };
+  const limits = { maxPayloadBytes: 100, latestOccurredAtMs: Date.UTC(2030, 0, 1) };
   const draft = { id: "1", userId: "alice", type: "PushEvent", occurredAt: new Date("2024-01-01T00:00:00Z") };
 
   it("normalizes groups (deduplicated, sorted) and payload (JSON text)", () => {
@@ -73,9 +73,34 @@ describe("event validation", () => {
     [{ repo: "a\nb" }, "INVALID_FIELD"],
     [{ groups: Array.from({ length: 33 }, (_, i) => `g${i}`) }, "INVALID_FIELD"],
     [{ payload: { text: "x".repeat(200) } }, "PAYLOAD_TOO_LARGE"],
+    // Lone surrogates, in every string field, before any other check of that field.
+    [{ id: "x\ud800" }, "INVALID_STRING"],
+    [{ userId: "\udfffbob" }, "INVALID_STRING"],
+    [{ type: "Push\ud800" }, "INVALID_STRING"],
+    [{ repo: "o/\udbff" }, "INVALID_STRING"],
+    [{ category: "\ud800\ud800" }, "INVALID_STRING"],
+    [{ groups: ["ok", "g\udc00"] }, "INVALID_STRING"],
+    [{ payload: { note: "a\ud800b" } }, "INVALID_STRING"],
+    [{ payload: { ["k\udfff"]: 1 } }, "INVALID_STRING"],
+    [{ payload: [[{ deep: ["\ud83d"] }]] }, "INVALID_STRING"],
+    // The accepted range: 1970 to latestOccurredAtMs (now + EVENTSCORE_MAX_FUTURE_SKEW).
+    [{ occurredAt: new Date(Date.UTC(2030, 0, 1) + 1) }, "INVALID_OCCURRED_AT"],
+    [{ occurredAt: new Date("9999-12-31T23:59:59.999Z") }, "INVALID_OCCURRED_AT"],
   ])("rejects %o with %s", (change, code) => {
     const result = normalizeEvent({ ...draft, ...change }, limits);
     expect(isRejection(result) && result.code).toBe(code);
+  });
+
+  it("accepts well-formed text (pairs, emoji, combining marks) and the edges of the range", () => {
+    for (const change of [
+      { userId: "😀-\ud83d\ude00", payload: { note: "e\u0301 𝔘 👩‍👩‍👧" } },
+      { occurredAt: new Date("1970-01-01T00:00:00.000Z") },
+      { occurredAt: new Date(Date.UTC(2030, 0, 1)) },
+    ]) {
+      expect(isRejection(normalizeEvent({ ...draft, ...change }, limits)), JSON.stringify(change)).toBe(
+        false,
+      );
+    }
   });
 
   it("fingerprints content, not the id", () => {

@@ -1,7 +1,7 @@
 import { Args, Ctx, Query, Resolver } from "type-graphql";
 import { periodRange } from "../../domain/time.js";
 import { resolvePeriod } from "../../services/queries.js";
-import { nonEmpty, pageSize, rankCursor } from "../arguments.js";
+import { nonEmpty, pageSize, rankCursor, referenceTime } from "../arguments.js";
 import type { Context } from "../context.js";
 import { standingCursor, toStanding } from "../convert.js";
 import { LeaderboardArgs, UserHistoryArgs, UserRankArgs, UserWindowArgs } from "../types/args.js";
@@ -32,7 +32,7 @@ export class QueryResolver {
     @Ctx() ctx: Context,
     @Args(() => LeaderboardArgs) args: LeaderboardArgs,
   ): Promise<Leaderboard> {
-    const reference = args.at ?? new Date();
+    const reference = referenceTime(args.at) ?? new Date();
     const period = resolvePeriod(args.window, reference);
     const type = args.type ?? null;
     const page = await ctx.services.queries.leaderboard(

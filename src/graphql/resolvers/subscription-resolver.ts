@@ -2,7 +2,7 @@ import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from "
 import type { LiveEvent } from "../../services/live.js";
 import { resolvePeriod } from "../../services/queries.js";
 import type { Standing as StoreStanding, UserTally } from "../../store/port.js";
-import { nonEmpty, pageSize, typeFilter } from "../arguments.js";
+import { nonEmpty, pageSize, referenceTime, typeFilter } from "../arguments.js";
 import type { Context } from "../context.js";
 import { toEvent, toScore, toStanding } from "../convert.js";
 import { EventFilterArgs, LeaderboardArgs, UserWindowArgs } from "../types/args.js";
@@ -17,7 +17,11 @@ export class SubscriptionResolver {
   @Subscription(() => Score, {
     description: "The user's new score after each recorded batch that changes it (from any API instance).",
     subscribe: ({ args, context }: Data<UserWindowArgs>) =>
-      context.services.subscriptions.scores(nonEmpty(args.userId, "userId"), args.window, args.at ?? null),
+      context.services.subscriptions.scores(
+        nonEmpty(args.userId, "userId"),
+        args.window,
+        referenceTime(args.at),
+      ),
   })
   scoreChanged(@Root() tally: UserTally, @Args(() => UserWindowArgs) args: UserWindowArgs): Score {
     return toScore(tally, resolvePeriod(args.window, args.at));
@@ -32,7 +36,7 @@ export class SubscriptionResolver {
         window: args.window,
         type: args.type ?? null,
         first: pageSize(args.first, context.services.maxPageSize),
-        at: args.at ?? null,
+        at: referenceTime(args.at),
       }),
   })
   leaderboardChanged(

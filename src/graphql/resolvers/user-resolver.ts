@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import type { Window } from "../../domain/time.js";
 import { resolvePeriod } from "../../services/queries.js";
-import { eventCursor, nonEmpty, pageSize, timeRange, typeFilter } from "../arguments.js";
+import { eventCursor, nonEmpty, pageSize, referenceTime, timeRange, typeFilter } from "../arguments.js";
 import type { Context } from "../context.js";
 import { toEventConnection, toScore, toStanding } from "../convert.js";
 import { HistoryArgs, RankArgs, WindowArgs } from "../types/args.js";
@@ -17,12 +17,12 @@ export async function scoreOf(
   window: Window,
   at: Date | null | undefined,
 ): Promise<Score> {
-  const period = resolvePeriod(window, at);
+  const period = resolvePeriod(window, referenceTime(at));
   return toScore(await ctx.loaders.tally.load({ userId, period }), period);
 }
 
 export async function standingOf(ctx: Context, userId: string, args: RankArgs): Promise<Standing | null> {
-  const reference = args.at ?? new Date();
+  const reference = referenceTime(args.at) ?? new Date();
   const period = resolvePeriod(args.window, reference);
   const type = args.type ?? null;
   const standing = await ctx.services.queries.standing(userId, period, type);

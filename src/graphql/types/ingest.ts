@@ -32,7 +32,7 @@ export class Rejection {
 
   @Field(() => String, {
     description:
-      "INVALID_ID, INVALID_USER_ID, INVALID_TYPE, INVALID_OCCURRED_AT, INVALID_FIELD, PAYLOAD_TOO_LARGE or CONFLICT (the id is stored with other content).",
+      "INVALID_ID, INVALID_USER_ID, INVALID_TYPE, INVALID_OCCURRED_AT (outside 1970 to now + EVENTSCORE_MAX_FUTURE_SKEW), INVALID_FIELD, INVALID_STRING (not well-formed Unicode), PAYLOAD_TOO_LARGE or CONFLICT (the id is stored with other content).",
   })
   code!: string;
 

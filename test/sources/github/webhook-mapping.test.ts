@@ -7,7 +7,7 @@ import { signatureOf, verifySignature } from "../../../src/sources/github/signat
 const definitions = webhookDefinitions;
 
 const receivedAt = new Date("2024-03-01T12:00:00.000Z");
-const limits = { maxPayloadBytes: 65_536 };
+const limits = { maxPayloadBytes: 65_536, latestOccurredAtMs: Date.now() + 86_400_000 };
 
 function mapAll(
   starSource: "watch" | "star",
