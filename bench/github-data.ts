@@ -30,7 +30,10 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
 export function storeReady(drafts: readonly EventDraft[]): ReadyEvent[] {
   const rules = githubDefaultRules();
   return drafts.map((draft) => {
-    const event = normalizeEvent(draft, { maxPayloadBytes: 65_536, latestOccurredAtMs: Date.now() + 86_400_000 });
+    const event = normalizeEvent(draft, {
+      maxPayloadBytes: 65_536,
+      latestOccurredAtMs: Date.now() + 86_400_000,
+    });
     if (isRejection(event)) throw new Error(event.reason);
     return { ...event, points: weightOf(rules, event.type), fingerprint: fingerprintOf(event), ranked: true };
   });

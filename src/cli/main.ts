@@ -7,7 +7,7 @@ import { createJsonLogger } from "../server/logger.js";
 import { installShutdown } from "../server/shutdown.js";
 import { startInstance } from "../server/start.js";
 import { createApp } from "../server/app.js";
-import type { AggregatorHandle } from "../server/backend.js";
+import { RefusedError, type AggregatorHandle } from "../server/backend.js";
 import { runImport } from "./commands/import.js";
 import { runPollGitHub } from "./commands/poll-github.js";
 
@@ -134,6 +134,10 @@ main(process.argv.slice(2)).then(
       process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof RefusedError) {
+      process.stderr.write(`eventscore: ${error.message}\n`);
+      process.exit(1);
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`eventscore: configuration error: ${error.message}\n`);
       process.exit(78);

@@ -11,6 +11,11 @@ import { instrumentStore } from "./instrumentation.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
+/** A command refused for a reason its operator can act on: printed as is, without a stack. */
+export class RefusedError extends Error {
+  override readonly name = "RefusedError";
+}
+
 /** An aggregator running in this process: the single writer of the log partitions it owns. */
 export interface AggregatorHandle {
   /** The log partitions this process owns right now. */

@@ -8,7 +8,7 @@ import { KafkaEventLog } from "../services/kafka/kafka-log.js";
 import type { KafkaLogOptions } from "../services/kafka/options.js";
 import { ensureTopic } from "../services/kafka/topic.js";
 import { createLogFedStore } from "../store/cassandra/log-fed-store.js";
-import type { AggregatorHandle, Backend, BackendDeps } from "./backend.js";
+import { RefusedError, type AggregatorHandle, type Backend, type BackendDeps } from "./backend.js";
 import type { CassandraConfig, LogConfig } from "./config.js";
 import { instrumentStore } from "./instrumentation.js";
 import { errorFields } from "./logger.js";
@@ -100,7 +100,7 @@ async function refuseWhileAggregating(options: KafkaLogOptions): Promise<void> {
     const groups = await admin.describeGroups({ groups: [options.group] });
     const members = groups.get(options.group)?.members.size ?? 0;
     if (members > 0) {
-      throw new Error(
+      throw new RefusedError(
         `rebuild needs the aggregators stopped: consumer group ${options.group} has ${members} member(s). ` +
           "Stop every `eventscore aggregate` (and `serve --aggregate`), run the rebuild, then start them again.",
       );

@@ -170,7 +170,7 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
     await waitUntil(
       "the aggregator to apply every event",
       async () => (await readLog(server.url)).size === sentIds.size,
-      120_000,
+      300_000,
     );
     // Every acknowledged event is stored, and nothing that was never sent appeared.
     const after = await readLog(server.url);

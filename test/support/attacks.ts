@@ -60,7 +60,7 @@ export async function routineLoadHealth(url: string, concurrency: number, ms = 1
  * Resident memory the server (`eventscore serve` under tsx, ~130 MiB idle) must stay below while
  * attacked; before the fixes one introspection bomb took it to 350 MiB, four to 850 MiB.
  */
-export const RSS_BOUND_MIB = 200;
+export const RSS_BOUND_MIB = 256;
 
 /** `count` aliases of a deep __schema selection: the introspection bomb of issue 12. */
 export function introspectionBomb(count: number): string {
