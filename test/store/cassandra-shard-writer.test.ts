@@ -12,7 +12,7 @@ import type { LogRecord, ReadyEvent } from "../../src/store/port.js";
 import { event } from "../contract/store-contract.js";
 import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
 import { InProcessLog } from "../support/in-process-log.js";
-import { expectExactAggregates } from "../support/log-fed-truth.js";
+import { expectExactAggregates, LOG_FED_TABLES } from "../support/log-fed-truth.js";
 
 const target = await cassandraForTests();
 const SHARDS = 2;
@@ -82,16 +82,7 @@ if (target === null) {
     });
 
     beforeEach(async () => {
-      for (const table of [
-        "event_claims",
-        "events_by_user_day",
-        "days_by_user",
-        "meta",
-        "type_counts",
-        "board_shards",
-        "report_cells",
-        "log_progress",
-      ]) {
+      for (const table of LOG_FED_TABLES) {
         await client.execute(`TRUNCATE ${options.keyspace}.${table}`);
       }
     });
