@@ -115,7 +115,13 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
     const waitUntil = async (what: string, condition: () => Promise<boolean> | boolean, ms: number) => {
       const deadline = Date.now() + ms;
       while (!(await condition())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await node.logTail()}`);
+        if (Date.now() > deadline) {
+          // Both sides of the story: what the aggregator kept saying, and what the node said.
+          const serverTail = server.output().split("\n").slice(-40).join("\n");
+          throw new Error(
+            `timed out waiting for ${what}\nserver:\n${serverTail}\nnode:\n${await node.logTail()}`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     };

@@ -13,6 +13,11 @@ export interface KafkaConsumerSettings {
   /** Records buffered for all partitions before fetching pauses. */
   readonly maxBuffered: number;
   readonly warn: (message: string, error?: unknown) => void;
+  /**
+   * How long a partition may lag its log end with nothing delivered and nothing to apply before
+   * the stream is presumed dead and replaced (default 15 s).
+   */
+  readonly stallMs?: number;
 }
 
 interface PartitionState {
@@ -31,6 +36,8 @@ interface PartitionState {
   revoked: boolean;
   /** Resolves when the worker has stopped (no apply in flight). */
   idle: Promise<void>;
+  /** When the partition last had a record delivered or a batch applied (for the stall watchdog). */
+  movedAt: number;
 }
 
 const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
@@ -54,6 +61,9 @@ export class KafkaLogConsumer implements LogConsumer {
   private shardCount = 0;
   /** Serializes reactions to group changes. */
   private assignmentChain: Promise<void> = Promise.resolve();
+  private watchdog: NodeJS.Timeout | null = null;
+  private watching = false;
+  private reconnecting = false;
 
   constructor(
     private readonly options: KafkaLogOptions,
@@ -63,6 +73,9 @@ export class KafkaLogConsumer implements LogConsumer {
   async start(handler: ShardHandler): Promise<void> {
     this.handler = handler;
     await this.connect();
+    const stallMs = this.settings.stallMs ?? 15_000;
+    this.watchdog = setInterval(() => void this.checkForStall(stallMs), Math.max(100, stallMs / 3));
+    this.watchdog.unref();
   }
 
   /** Owned partitions, for health and tests. */
@@ -72,6 +85,7 @@ export class KafkaLogConsumer implements LogConsumer {
 
   async close(): Promise<void> {
     this.closing.abort();
+    if (this.watchdog) clearInterval(this.watchdog);
     await this.onAssignment([]);
     await this.assignmentChain;
     await this.stream?.close().catch(() => undefined);
@@ -116,12 +130,24 @@ export class KafkaLogConsumer implements LogConsumer {
 
   /** A stream that failed (the broker went away) is replaced, with backoff, until closed. */
   private async reconnect(error: Error): Promise<void> {
-    if (this.closing.signal.aborted) return;
+    // One replacement at a time: a dying stream may report more than once.
+    if (this.closing.signal.aborted || this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      await this.replaceConsumer(error);
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private async replaceConsumer(error: Error): Promise<void> {
     this.settings.warn("kafka: consumer stream failed; reconnecting", error);
     const old = this.consumer;
+    const oldStream = this.stream;
     this.consumer = null;
     this.stream = null;
     await this.onAssignment([]);
+    await oldStream?.close().catch(() => undefined);
     await closeQuietly(old);
     for (let attempt = 0; !this.closing.signal.aborted; attempt++) {
       await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!, this.closing.signal);
@@ -161,6 +187,7 @@ export class KafkaLogConsumer implements LogConsumer {
         ready: false,
         revoked: false,
         idle: Promise.resolve(),
+        movedAt: Date.now(),
       };
       this.partitions.set(shard, state);
       gained.push(state);
@@ -223,6 +250,7 @@ export class KafkaLogConsumer implements LogConsumer {
   }
 
   private take(state: PartitionState, message: KafkaMessage): void {
+    state.movedAt = Date.now();
     state.queue.push(message);
     state.expected = Number(message.offset) + 1;
     this.buffered += 1;
@@ -258,6 +286,7 @@ export class KafkaLogConsumer implements LogConsumer {
         }
       }
       if (state.revoked) return;
+      state.movedAt = Date.now();
       const last = batch[batch.length - 1]!;
       try {
         await last.commit();
@@ -265,6 +294,44 @@ export class KafkaLogConsumer implements LogConsumer {
         // The next commit (or the next owner's replay, which the fences make harmless) covers it.
         this.settings.warn(`kafka: commit of partition ${state.shard} failed`, error);
       }
+    }
+  }
+
+  /**
+   * The liveness guard. A fetch loop can end without an error event (seen under load, after the
+   * store was down for a while), and then an owned partition lags its log end forever while the
+   * member still heartbeats, so the group never moves it. A partition that is idle (nothing
+   * queued, no apply in flight) yet behind the log end for `stallMs` means the stream is dead:
+   * it is replaced, and the partitions are taken over again from their committed positions.
+   */
+  private async checkForStall(stallMs: number): Promise<void> {
+    const consumer = this.consumer;
+    if (this.watching || !consumer || this.closing.signal.aborted) return;
+    const now = Date.now();
+    const idle = [...this.partitions.values()].filter(
+      (state) =>
+        state.ready &&
+        !state.running &&
+        state.queue.length === 0 &&
+        state.expected !== null &&
+        now - state.movedAt > stallMs,
+    );
+    if (idle.length === 0) return;
+    this.watching = true;
+    try {
+      const topic = this.options.topic;
+      const ends = (await consumer.listOffsets({ topics: [topic], timestamp: -1n })).get(topic) ?? [];
+      const stalled = idle.filter(
+        (state) =>
+          this.partitions.get(state.shard) === state && Number(ends[state.shard] ?? 0n) > state.expected!,
+      );
+      if (stalled.length === 0 || this.consumer !== consumer) return;
+      const which = stalled.map((state) => `${state.shard}@${state.expected}`).join(", ");
+      await this.reconnect(new Error(`no records delivered for ${stallMs} ms behind the log end (${which})`));
+    } catch (error) {
+      this.settings.warn("kafka: stall check failed", error);
+    } finally {
+      this.watching = false;
     }
   }
 
