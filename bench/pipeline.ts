@@ -8,8 +8,8 @@
  * 2. DURABLE: `recordEvents(wait: DURABLE)` over HTTP to a server (child process) on the Kafka log,
  *    no aggregator: events/s, and the ratio to (1) (target >= 50 %);
  * 3. raw driver: the same log rows as plain prepared INSERTs into events_by_user_day (128 in flight);
- * 4. apply: an aggregator process started on the backlog of (2), until the log is applied: events/s,
- *    and the ratio to (3) (target >= 50 %);
+ * 4. apply: an aggregator process started on the backlog of (2), timed from its first applied batch
+ *    until the log is applied: events/s, and the ratio to (3) (target >= 50 %);
  * 5. APPLIED: `recordEvents` (wait: APPLIED) over HTTP to `serve --aggregate`: events/s;
  * 6. APPLIED latency: 32 clients, each sending one `recordEvent` at a time: p50/p95/p99 (target p95 <= 50 ms).
  *
@@ -138,7 +138,8 @@ async function rawDriver(drafts: readonly EventDraft[]): Promise<number> {
   }
 }
 
-async function appliedThroughEnd(name: string): Promise<boolean> {
+/** Records applied so far (from log_progress), and whether that is all the log holds. */
+async function appliedSoFar(name: string): Promise<{ applied: number; done: boolean }> {
   const admin = new Admin({ clientId: "eventscore-bench", bootstrapBrokers: brokers });
   const client = createClient({ contactPoints, localDataCenter, keyspace: `${run}_${name}` });
   try {
@@ -157,9 +158,12 @@ async function appliedThroughEnd(name: string): Promise<boolean> {
     const applied = new Map(
       progress.rows.map((row) => [Number(row["log_partition"]), Number(row["applied_offset"])]),
     );
-    return (ends?.partitions ?? []).every(
-      (p) => Number(p.offset) === 0 || applied.get(p.partitionIndex) === Number(p.offset) - 1,
-    );
+    return {
+      applied: [...applied.values()].reduce((sum, offset) => sum + offset + 1, 0),
+      done: (ends?.partitions ?? []).every(
+        (p) => Number(p.offset) === 0 || applied.get(p.partitionIndex) === Number(p.offset) - 1,
+      ),
+    };
   } finally {
     await admin.close();
     await client.shutdown();
@@ -207,19 +211,27 @@ async function main(): Promise<void> {
 
     // 3 + 4: the aggregators' apply rate on that backlog, against raw INSERTs of the same rows.
     const rawRate = await rawDriver(drafts);
-    const started = performance.now();
     const aggregator = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "aggregate"], {
       cwd: ROOT,
       env: { ...process.env, ...env("durable") },
       stdio: "ignore",
     });
-    while (!(await appliedThroughEnd("durable"))) await new Promise((resolve) => setTimeout(resolve, 200));
-    const applyRate = drafts.length / ((performance.now() - started) / 1000);
+    // Timed from the first applied batch, so that the process start (tsx, connections, the group
+    // join) is not counted as applying.
+    let first: { at: number; applied: number } | null = null;
+    for (;;) {
+      const progress = await appliedSoFar("durable");
+      if (first === null && progress.applied > 0)
+        first = { at: performance.now(), applied: progress.applied };
+      if (progress.done) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const applyRate = (drafts.length - first!.applied) / ((performance.now() - first!.at) / 1000);
     aggregator.kill("SIGTERM");
     await new Promise((resolve) => aggregator.once("exit", resolve));
     console.log(`raw driver, plain INSERTs of the log rows:     ${fmt(rawRate)}`);
     console.log(
-      `aggregator apply rate (one process, incl. start): ${fmt(applyRate)} = ${pct(applyRate / rawRate)} of the raw driver (target >= 50 %)`,
+      `aggregator apply rate (one process):          ${fmt(applyRate)} = ${pct(applyRate / rawRate)} of the raw driver (target >= 50 %)`,
     );
 
     // 5: APPLIED end to end.

@@ -47,15 +47,27 @@ export function periodOf(window: Window, at: Date): Period {
 }
 
 /** The four buckets an event at `at` counts towards, in WINDOWS order (DAY first). Runs per event. */
-export function periodsContaining(at: Date): Period[] {
-  const day = dayOf(at);
-  return [
-    { window: "DAY", bucket: day },
-    { window: "WEEK", bucket: isoWeekStartOf(at) },
-    { window: "MONTH", bucket: day.slice(0, 7) },
-    { window: "ALL_TIME", bucket: ALL_TIME_BUCKET },
-  ];
+export function periodsContaining(at: Date): readonly Period[] {
+  // Every event of a batch asks this, and most share a handful of days: the periods of a day are
+  // computed once (three date formats each) and shared, frozen.
+  const dayNumber = Math.floor(at.getTime() / DAY_MS);
+  let periods = periodsByDay.get(dayNumber);
+  if (periods === undefined) {
+    const day = dayOf(at);
+    periods = Object.freeze([
+      { window: "DAY", bucket: day },
+      { window: "WEEK", bucket: isoWeekStartOf(at) },
+      { window: "MONTH", bucket: day.slice(0, 7) },
+      { window: "ALL_TIME", bucket: ALL_TIME_BUCKET },
+    ] as const satisfies readonly Period[]);
+    if (periodsByDay.size >= PERIOD_CACHE_DAYS) periodsByDay.clear();
+    periodsByDay.set(dayNumber, periods);
+  }
+  return periods;
 }
+
+const PERIOD_CACHE_DAYS = 4096;
+const periodsByDay = new Map<number, readonly Period[]>();
 
 /** Half-open time range [from, to) that a period covers; ALL_TIME has none. */
 export function periodRange(period: Period): { from: Date; to: Date } | null {

@@ -22,99 +22,138 @@ function toInput(raw: RawGitHubEvent): Record<string, unknown> {
   return { ...draft, occurredAt: draft.occurredAt.toISOString() };
 }
 
-export function describeReplay(name: string, env: () => Record<string, string>): void {
-  describe(`replay of a real GH Archive hour through recordEvents (${name})`, { timeout: 300_000 }, () => {
-    let server: TestServer;
-    let raw: RawGitHubEvent[];
-    let truth: Truth;
-    let totals = { accepted: 0, duplicates: 0, rejected: 0 };
+export interface ReplayTopology {
+  /** API instances, each running an aggregator of the same group when the store is log-fed. */
+  readonly instances: number;
+  /** Clients sending batches at the same time, round-robin over the instances. */
+  readonly clients: number;
+}
 
-    beforeAll(async () => {
-      server = await startTestServer(env());
-      raw = readRawEvents(HOUR_0);
-      truth = bruteForce(raw);
-      // Shuffled, in batches of 500, with every 10th event sent a second time in a later batch.
-      const resend = raw.filter((_, i) => i % 10 === 0);
-      const stream = [...shuffled(raw, 42), ...shuffled(resend, 7)];
-      for (let start = 0; start < stream.length; start += 500) {
-        const result = await server.gql<{
-          recordEvents: { accepted: number; duplicates: number; rejected: unknown[] };
-        }>(RECORD, { events: stream.slice(start, start + 500).map(toInput) });
-        expect(result.errors).toBeUndefined();
-        totals = {
-          accepted: totals.accepted + result.data!.recordEvents.accepted,
-          duplicates: totals.duplicates + result.data!.recordEvents.duplicates,
-          rejected: totals.rejected + result.data!.recordEvents.rejected.length,
+export function describeReplay(
+  name: string,
+  env: () => Record<string, string>,
+  topology: ReplayTopology = { instances: 1, clients: 1 },
+): void {
+  const where = `${topology.instances} instance(s), ${topology.clients} concurrent client(s)`;
+  describe(
+    `replay of a real GH Archive hour through recordEvents (${name}; ${where})`,
+    { timeout: 300_000 },
+    () => {
+      const servers: TestServer[] = [];
+      let raw: RawGitHubEvent[];
+      let truth: Truth;
+      let totals = { accepted: 0, duplicates: 0, rejected: 0 };
+      // Reads go round-robin too: every instance must answer the same.
+      let reads = 0;
+      const server = {
+        gql: <T>(query: string, variables?: Record<string, unknown>) =>
+          servers[reads++ % servers.length]!.gql<T>(query, variables),
+      };
+
+      beforeAll(async () => {
+        for (let i = 0; i < topology.instances; i++) servers.push(await startTestServer(env()));
+        raw = readRawEvents(HOUR_0);
+        truth = bruteForce(raw);
+        // Shuffled, in batches of 500, with every 10th event sent a second time in a later batch;
+        // with several clients, a copy may be in flight at the same time as its original.
+        const resend = raw.filter((_, i) => i % 10 === 0);
+        const stream = [...shuffled(raw, 42), ...shuffled(resend, 7)];
+        const batches: unknown[][] = [];
+        for (let start = 0; start < stream.length; start += 500)
+          batches.push(stream.slice(start, start + 500).map(toInput));
+        let next = 0;
+        const client = async (): Promise<void> => {
+          for (let mine = next++; mine < batches.length; mine = next++) {
+            const result = await servers[mine % servers.length]!.gql<{
+              recordEvents: { accepted: number; duplicates: number; rejected: unknown[] };
+            }>(RECORD, { events: batches[mine] });
+            expect(result.errors).toBeUndefined();
+            totals = {
+              accepted: totals.accepted + result.data!.recordEvents.accepted,
+              duplicates: totals.duplicates + result.data!.recordEvents.duplicates,
+              rejected: totals.rejected + result.data!.recordEvents.rejected.length,
+            };
+          }
         };
-      }
-    }, 300_000);
+        await Promise.all(Array.from({ length: topology.clients }, client));
+      }, 300_000);
 
-    afterAll(async () => {
-      await server?.stop();
-    });
+      afterAll(async () => {
+        await Promise.all(servers.map((s) => s.stop()));
+      });
 
-    it("accepts every event once and counts the re-sent ones as duplicates", () => {
-      expect(raw).toHaveLength(7702);
-      expect(totals).toEqual({ accepted: 7702, duplicates: 771, rejected: 0 });
-    });
-
-    it("answers every user's per-type counts and score as the brute force does", async () => {
-      const users = [...truth.counts.keys()];
-      expect(users).toHaveLength(3648);
-      // 50 users a request: within the default EVENTSCORE_MAX_TOKENS and EVENTSCORE_MAX_ALIASES.
-      for (let start = 0; start < users.length; start += 50) {
-        const chunk = users.slice(start, start + 50);
-        const declarations = chunk.map((_, i) => `$id${i}: String!`).join(", ");
-        const fields = chunk.map(
-          (_, i) => `u${i}: user(id: $id${i}) { score { score breakdown { type count } } }`,
-        );
-        const query = `query (${declarations}) { ${fields.join(" ")} }`;
-        const variables = Object.fromEntries(chunk.map((id, i) => [`id${i}`, id]));
-        const result = await server.gql<
-          Record<string, { score: { score: number; breakdown: { type: string; count: number }[] } }>
-        >(query, variables);
-        expect(result.errors).toBeUndefined();
-        chunk.forEach((login, i) => {
-          const got = result.data![`u${i}`]!.score;
-          expect(got.score, login).toBe(truth.scores.get(login));
-          const expected = [...truth.counts.get(login)!.entries()]
-            .map(([type, count]) => ({ type, count }))
-            .sort((a, b) => (a.type < b.type ? -1 : 1));
-          expect(got.breakdown, login).toEqual(expected);
-        });
-      }
-    });
-
-    it("ranks the top 10 exactly as the brute force does", async () => {
-      const result = await server.gql<{
-        leaderboard: { nodes: { userId: string; value: number; rank: number }[] };
-      }>(`{ leaderboard(window: ALL_TIME, first: 10) { nodes { userId value rank } } }`);
-      expect(result.data!.leaderboard.nodes).toEqual(truth.leaderboard.slice(0, 10));
-      const hour = await server.gql<{
-        leaderboard: { nodes: { userId: string; value: number; rank: number }[] };
-      }>(
-        `{ leaderboard(window: DAY, at: "2015-01-01T00:30:00Z", first: 10) { nodes { userId value rank } } }`,
+      it.runIf(topology.instances > 1)(
+        "splits the log's partitions between the instances' aggregators",
+        () => {
+          const owned = servers.map((s) => s.aggregator?.owned() ?? []);
+          for (const partitions of owned) expect(partitions.length).toBeGreaterThan(0);
+          expect(new Set(owned.flat()).size).toBe(owned.flat().length);
+        },
       );
-      expect(hour.data!.leaderboard.nodes).toEqual(truth.leaderboard.slice(0, 10));
-    });
 
-    it("pages the whole leaderboard with cursors, with ranks that match", async () => {
-      const seen: { userId: string; value: number; rank: number }[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const page: {
-          data?: {
-            leaderboard: { nodes: typeof seen; pageInfo: { hasNextPage: boolean; endCursor: string } };
-          } | null;
-        } = await server.gql(
-          `query ($after: String) { leaderboard(first: 100, after: $after) { nodes { userId value rank } pageInfo { hasNextPage endCursor } } }`,
-          { after },
+      it("accepts every event once and counts the re-sent ones as duplicates", () => {
+        expect(raw).toHaveLength(7702);
+        expect(totals).toEqual({ accepted: 7702, duplicates: 771, rejected: 0 });
+      });
+
+      it("answers every user's per-type counts and score as the brute force does", async () => {
+        const users = [...truth.counts.keys()];
+        expect(users).toHaveLength(3648);
+        // 50 users a request: within the default EVENTSCORE_MAX_TOKENS and EVENTSCORE_MAX_ALIASES.
+        for (let start = 0; start < users.length; start += 50) {
+          const chunk = users.slice(start, start + 50);
+          const declarations = chunk.map((_, i) => `$id${i}: String!`).join(", ");
+          const fields = chunk.map(
+            (_, i) => `u${i}: user(id: $id${i}) { score { score breakdown { type count } } }`,
+          );
+          const query = `query (${declarations}) { ${fields.join(" ")} }`;
+          const variables = Object.fromEntries(chunk.map((id, i) => [`id${i}`, id]));
+          const result = await server.gql<
+            Record<string, { score: { score: number; breakdown: { type: string; count: number }[] } }>
+          >(query, variables);
+          expect(result.errors).toBeUndefined();
+          chunk.forEach((login, i) => {
+            const got = result.data![`u${i}`]!.score;
+            expect(got.score, login).toBe(truth.scores.get(login));
+            const expected = [...truth.counts.get(login)!.entries()]
+              .map(([type, count]) => ({ type, count }))
+              .sort((a, b) => (a.type < b.type ? -1 : 1));
+            expect(got.breakdown, login).toEqual(expected);
+          });
+        }
+      });
+
+      it("ranks the top 10 exactly as the brute force does", async () => {
+        const result = await server.gql<{
+          leaderboard: { nodes: { userId: string; value: number; rank: number }[] };
+        }>(`{ leaderboard(window: ALL_TIME, first: 10) { nodes { userId value rank } } }`);
+        expect(result.data!.leaderboard.nodes).toEqual(truth.leaderboard.slice(0, 10));
+        const hour = await server.gql<{
+          leaderboard: { nodes: { userId: string; value: number; rank: number }[] };
+        }>(
+          `{ leaderboard(window: DAY, at: "2015-01-01T00:30:00Z", first: 10) { nodes { userId value rank } } }`,
         );
-        seen.push(...page.data!.leaderboard.nodes);
-        if (!page.data!.leaderboard.pageInfo.hasNextPage) break;
-        after = page.data!.leaderboard.pageInfo.endCursor;
-      }
-      expect(seen).toEqual(truth.leaderboard);
-    });
-  });
+        expect(hour.data!.leaderboard.nodes).toEqual(truth.leaderboard.slice(0, 10));
+      });
+
+      it("pages the whole leaderboard with cursors, with ranks that match", async () => {
+        const seen: { userId: string; value: number; rank: number }[] = [];
+        let after: string | null = null;
+        for (;;) {
+          const page: {
+            data?: {
+              leaderboard: { nodes: typeof seen; pageInfo: { hasNextPage: boolean; endCursor: string } };
+            } | null;
+          } = await server.gql(
+            `query ($after: String) { leaderboard(first: 100, after: $after) { nodes { userId value rank } pageInfo { hasNextPage endCursor } } }`,
+            { after },
+          );
+          seen.push(...page.data!.leaderboard.nodes);
+          if (!page.data!.leaderboard.pageInfo.hasNextPage) break;
+          after = page.data!.leaderboard.pageInfo.endCursor;
+        }
+        expect(seen).toEqual(truth.leaderboard);
+      });
+    },
+  );
 }

@@ -11,5 +11,11 @@ if (backend === null) {
 } else {
   // A keyspace and a topic of its own, created by the server and dropped after it stops.
   afterAll(() => backend.drop(), 120_000);
-  describeReplay(`Kafka log + aggregator + Cassandra store, ${backend.source}`, () => backend.env);
+  // Two API instances, each with an aggregator of the same group (so each owns half the
+  // partitions), applied notices across them through Redis, and four clients at once.
+  describeReplay(
+    `Kafka log + aggregators + Cassandra store, ${backend.source}`,
+    () => ({ ...backend.env, EVENTSCORE_PUBSUB: "redis" }),
+    { instances: 2, clients: 4 },
+  );
 }

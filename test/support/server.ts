@@ -1,5 +1,6 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
+import type { AggregatorHandle } from "../../src/server/backend.js";
 import { loadConfig, type Config } from "../../src/server/config.js";
 import { createJsonLogger } from "../../src/server/logger.js";
 import { startInstance, type Instance } from "../../src/server/start.js";
@@ -14,6 +15,8 @@ export interface TestServer {
   readonly instance: Instance;
   readonly url: string;
   readonly wsUrl: string;
+  /** The in-process aggregator on the Kafka log (null on the embedded store). */
+  readonly aggregator: AggregatorHandle | null;
   /** POSTs a GraphQL operation over real HTTP. */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -65,6 +68,7 @@ export async function startTestServer(
     instance,
     url,
     wsUrl,
+    aggregator,
     gql: (query, variables) => postGraphQL(url, query, variables),
     wsClient: () => {
       const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });

@@ -38,6 +38,9 @@ interface PartitionState {
   idle: Promise<void>;
   /** When the partition last had a record delivered or a batch applied (for the stall watchdog). */
   movedAt: number;
+  /** The newest applied record whose position is not committed yet, and the commit in flight. */
+  uncommitted: KafkaMessage | null;
+  committing: Promise<void> | null;
 }
 
 const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
@@ -188,6 +191,8 @@ export class KafkaLogConsumer implements LogConsumer {
         revoked: false,
         idle: Promise.resolve(),
         movedAt: Date.now(),
+        uncommitted: null,
+        committing: null,
       };
       this.partitions.set(shard, state);
       gained.push(state);
@@ -202,6 +207,7 @@ export class KafkaLogConsumer implements LogConsumer {
     if (!handler) return;
     for (const state of lost) {
       await state.idle;
+      await state.committing;
       await handler.revoked(state.shard);
     }
     for (const state of gained) {
@@ -287,14 +293,29 @@ export class KafkaLogConsumer implements LogConsumer {
       }
       if (state.revoked) return;
       state.movedAt = Date.now();
-      const last = batch[batch.length - 1]!;
-      try {
-        await last.commit();
-      } catch (error) {
-        // The next commit (or the next owner's replay, which the fences make harmless) covers it.
-        this.settings.warn(`kafka: commit of partition ${state.shard} failed`, error);
-      }
+      this.commit(state, batch[batch.length - 1]!);
     }
+  }
+
+  /**
+   * Commits a partition's position without holding up its next batch: one commit in flight per
+   * partition, and the newest applied position wins. A commit that is late or lost only means the
+   * next owner replays a little more, which the store's fences make harmless.
+   */
+  private commit(state: PartitionState, applied: KafkaMessage): void {
+    state.uncommitted = applied;
+    if (state.committing) return;
+    state.committing = (async () => {
+      for (let next = state.uncommitted; next; next = state.uncommitted) {
+        state.uncommitted = null;
+        try {
+          await next.commit();
+        } catch (error) {
+          this.settings.warn(`kafka: commit of partition ${state.shard} failed`, error);
+        }
+      }
+      state.committing = null;
+    })();
   }
 
   /**

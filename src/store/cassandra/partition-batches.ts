@@ -55,20 +55,24 @@ export function batchesByPartition<T>(items: readonly T[], partitionOf: (item: T
  * its serialized value; a composite key is each component as [u16 length][bytes][0].
  */
 export function routingKey(partition: readonly (string | number)[]): Buffer {
-  const parts = partition.map((value) => {
-    if (typeof value === "string") return Buffer.from(value, "utf8");
-    const buffer = Buffer.alloc(4);
-    buffer.writeInt32BE(value);
-    return buffer;
-  });
-  if (parts.length === 1) return parts[0] as Buffer;
-  return Buffer.concat(
-    parts.flatMap((part) => {
-      const length = Buffer.alloc(2);
-      length.writeUInt16BE(part.length);
-      return [length, part, Buffer.alloc(1)];
-    }),
-  );
+  const [only] = partition;
+  if (partition.length === 1 && only !== undefined) return componentBytes(only);
+  const parts = partition.map(componentBytes);
+  const key = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + part.length + 3, 0));
+  let at = 0;
+  for (const part of parts) {
+    at = key.writeUInt16BE(part.length, at);
+    at += part.copy(key, at);
+    at = key.writeUInt8(0, at);
+  }
+  return key;
+}
+
+function componentBytes(value: string | number): Buffer {
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  const buffer = Buffer.allocUnsafe(4);
+  buffer.writeInt32BE(value);
+  return buffer;
 }
 
 /**
@@ -91,8 +95,9 @@ export function packByReplicas(
   const partitions = new Map<string, Map<string, { replicas: string; statements: Statement[] }>>();
   const names = new Map<readonly { readonly address: string }[], string>();
   for (const statement of statements) {
-    const key = routingKey(statement.partition);
-    const id = key.toString("base64");
+    // The key's values name the partition within its table; its routing key (for the replicas)
+    // is built once per partition, not per statement: that was most of the packing's cost.
+    const id = JSON.stringify(statement.partition);
     let table = partitions.get(statement.query);
     if (!table) partitions.set(statement.query, (table = new Map()));
     const plain = { query: statement.query, params: statement.params };
@@ -101,7 +106,7 @@ export function packByReplicas(
       existing.statements.push(plain);
       continue;
     }
-    const hosts = replicasOf(key);
+    const hosts = replicasOf(routingKey(statement.partition));
     let replicas = hosts === null || hosts.length === 0 ? `partition ${id}` : names.get(hosts);
     if (replicas === undefined && hosts !== null) {
       replicas = hosts

@@ -268,9 +268,17 @@ function claimStatements(
   epoch: number,
   records: readonly LogRecord[],
 ): KeyedStatement[] {
-  return records.flatMap(({ offset, event }) => {
+  // One days_by_user row per (user, day) of the batch, with the fence of its last record: the
+  // same row Cassandra would keep of one write per record, at a fraction of the writes.
+  const days = new Map<string, KeyedStatement>();
+  const rows = records.flatMap(({ offset, event }) => {
     const fence = fenceOf(offset, epoch);
     const day = dayOf(event.occurredAt);
+    days.set(`${event.userId}\u0000${day}`, {
+      query: sql.insertDay,
+      params: [event.userId, day, fence],
+      partition: [event.userId],
+    });
     return [
       {
         query: sql.insertClaim,
@@ -298,9 +306,9 @@ function claimStatements(
         ],
         partition: [event.userId, day],
       },
-      { query: sql.insertDay, params: [event.userId, day, fence], partition: [event.userId] },
     ];
   });
+  return [...rows, ...days.values()];
 }
 
 function cellStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
