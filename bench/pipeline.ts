@@ -1,7 +1,7 @@
 /**
  * The production write path, measured against its floors in the same run:
  *
- *   npm run bench:pipeline [-- --rounds 2 --batch 500 --clients 4 --partitions 4 --latency-seconds 15]
+ *   npm run bench:pipeline [-- --rounds 2 --batch 500 --clients 8 --partitions 4 --latency-seconds 15]
  *
  * 1. raw producer: the same records (key = user id, value = the event's log encoding) sent by a bare
  *    @platformatic/kafka producer to a topic of the same broker (bench/kafka-raw.ts);
@@ -35,7 +35,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "2" },
     batch: { type: "string", default: "500" },
-    clients: { type: "string", default: "4" },
+    clients: { type: "string", default: "8" },
     partitions: { type: "string", default: "4" },
     "latency-seconds": { type: "string", default: "15" },
   },

@@ -32,8 +32,8 @@ const USERS_PER_READ = 100;
 /**
  * The single writer of one log partition's rows (docs/cassandra.md, "Log-first ingest").
  *
- * One apply: read the claims of the batch's ids and decide each record; load the stored state of
- * every row the counted records touch (from the cache, else one read per partition); plan the new
+ * One apply: read the claims of the batch's ids and, at the same time, the stored state of every
+ * row the records touch (from the cache, else one read per partition); decide each record; plan the new
  * values under the fences; then write in two steps. First the claims, log rows, report cells and
  * board moves; then the `type_counts` partitions, each whole in one batch. Board moves are
  * derived from `type_counts`, so they must be in place before the counts they derive from: a
@@ -66,9 +66,15 @@ export class CassandraShardWriter implements ShardWriter {
         );
       }
     }
-    const decision = decideClaims(this.shard, records, await this.readClaims(records));
-    const typeState = await this.loadTypeCounts(decision.counted);
-    const cellState = await this.loadCells(decision.counted);
+    // The state of every record's rows is read alongside the claims, not after them: one round
+    // trip instead of three, at the cost of reading rows for the few records that turn out to be
+    // duplicates (they are then left out of the plan).
+    const [claims, typeState, cellState] = await Promise.all([
+      this.readClaims(records),
+      this.loadTypeCounts(records),
+      this.loadCells(records),
+    ]);
+    const decision = decideClaims(this.shard, records, claims);
     const plan = planAggregates(decision.counted, this.epoch, {
       typeCounts: (key) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
       reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
