@@ -29,6 +29,10 @@
 #                           use those of the last start, kept in
 #                           .cassandra/conf/ports, unless set explicitly)
 #   CASSANDRA_HEAP          heap size for -Xms/-Xmx (default 1g)
+#   CASSANDRA_COMMITLOG_SYNC periodic (default: fast; a SIGKILL loses up to 10 s
+#                           of acknowledged writes) or batch (every write is
+#                           fsynced before it is acknowledged: what a single
+#                           node that must survive SIGKILL needs)
 #   CASSANDRA_WAIT_TIMEOUT  seconds "start"/"wait" wait for CQL (default 180)
 #   CASSANDRA_STOP_TIMEOUT  seconds "stop" waits before SIGKILL (default 60)
 #   CASSANDRA_JVM_OPTS      extra JVM flags, appended (word-split on spaces)
@@ -65,6 +69,7 @@ CQL_PORT=${CASSANDRA_PORT:-9042}
 STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
 JMX_PORT=${CASSANDRA_JMX_PORT:-7199}
 HEAP=${CASSANDRA_HEAP:-1g}
+COMMITLOG_SYNC=${CASSANDRA_COMMITLOG_SYNC:-periodic}
 WAIT_TIMEOUT=${CASSANDRA_WAIT_TIMEOUT:-180}
 STOP_TIMEOUT=${CASSANDRA_STOP_TIMEOUT:-60}
 MVN=${CASSANDRA_MVN:-mvn}
@@ -88,6 +93,8 @@ validate_env() {
     die "CASSANDRA_JMX_PORT must be a number or 'off', got '$JMX_PORT'"
   fi
   [[ $HEAP =~ ^[0-9]+[kKmMgG]$ ]] || die "CASSANDRA_HEAP must look like 1g or 768m, got '$HEAP'"
+  [[ $COMMITLOG_SYNC == periodic || $COMMITLOG_SYNC == batch ]] ||
+    die "CASSANDRA_COMMITLOG_SYNC must be periodic or batch, got '$COMMITLOG_SYNC'"
 }
 
 # ---------------------------------------------------------------- process ---
@@ -107,9 +114,13 @@ has_ipc_lock_cap() {
 
 write_config() {
   mkdir -p "$CONF_DIR"
+  # batch mode takes no sync period (Cassandra refuses to start with one).
+  local sync=(-e "s/^commitlog_sync:.*/commitlog_sync: $COMMITLOG_SYNC/")
+  [[ $COMMITLOG_SYNC == batch ]] && sync+=(-e "/^commitlog_sync_period:/d")
   sed -e "s/^native_transport_port:.*/native_transport_port: $CQL_PORT/" \
     -e "s/^storage_port:.*/storage_port: $STORAGE_PORT/" \
     -e "s/\( seeds: \"127\.0\.0\.1\):[0-9]*\"/\1:$STORAGE_PORT\"/" \
+    "${sync[@]}" \
     "$SRC_DIR/conf/cassandra.yaml" >"$CONF_DIR/cassandra.yaml.tmp"
   mv "$CONF_DIR/cassandra.yaml.tmp" "$CONF_DIR/cassandra.yaml"
   cp "$SRC_DIR/conf/logback.xml" "$CONF_DIR/logback.xml"
