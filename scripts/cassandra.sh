@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run a real single-node Apache Cassandra 5.0 on 127.0.0.1 without Docker.
+# Run a real single-node Apache Cassandra 5.0 on 127.0.0.1 without Docker, or
+# one node of a small local cluster (other loopback addresses, see below).
 #
 # The runtime jars come from Maven Central (cassandra/pom.xml); configuration
 # lives in cassandra/conf/; everything the node writes (jars, data, logs, pid
@@ -38,11 +39,28 @@
 #   CASSANDRA_STATE_DIR     where the node keeps data, logs, conf and its pid file
 #                           (default <repo>/.cassandra); another directory and
 #                           other ports run a second, independent node
+#
+# A node of a cluster (each with its own CASSANDRA_STATE_DIR; all nodes share
+# CASSANDRA_PORT and CASSANDRA_STORAGE_PORT, each on its own address, and need
+# distinct CASSANDRA_JMX_PORTs, since JMX listens on 127.0.0.1 only):
+#   CASSANDRA_LISTEN_ADDRESS   internode address (default 127.0.0.1), e.g. 127.0.0.2
+#   CASSANDRA_RPC_ADDRESS      CQL address (default: the listen address)
+#   CASSANDRA_SEEDS            comma-separated host:port (default: this node)
+#   CASSANDRA_CLUSTER_NAME     default eventscore-dev; every node of a cluster the same
+#   CASSANDRA_INITIAL_TOKEN    this node's one token (default 0); distinct per node
+#   CASSANDRA_AUTO_BOOTSTRAP   true|false; false when every node starts empty
+#                              (nothing to stream, no bootstrap wait)
+#   CASSANDRA_HINTED_HANDOFF   true|false (default false): true keeps hints for a
+#                              peer that is down and replays them when it returns
 set -euo pipefail
 
 readonly SERVICE=cassandra
 readonly DAEMON_CLASS=org.apache.cassandra.service.CassandraDaemon
-readonly HOST=127.0.0.1
+readonly LISTEN_ADDRESS=${CASSANDRA_LISTEN_ADDRESS:-127.0.0.1}
+# The address clients (and the probes below) use.
+readonly HOST=${CASSANDRA_RPC_ADDRESS:-$LISTEN_ADDRESS}
+# Local-only JMX always listens on the loopback address.
+readonly JMX_HOST=127.0.0.1
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
@@ -65,6 +83,11 @@ CQL_PORT=${CASSANDRA_PORT:-9042}
 STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
 JMX_PORT=${CASSANDRA_JMX_PORT:-7199}
 HEAP=${CASSANDRA_HEAP:-1g}
+CLUSTER_NAME=${CASSANDRA_CLUSTER_NAME:-eventscore-dev}
+INITIAL_TOKEN=${CASSANDRA_INITIAL_TOKEN:-0}
+AUTO_BOOTSTRAP=${CASSANDRA_AUTO_BOOTSTRAP:-}
+HINTED_HANDOFF=${CASSANDRA_HINTED_HANDOFF:-false}
+readonly CLUSTER_NAME INITIAL_TOKEN AUTO_BOOTSTRAP HINTED_HANDOFF
 WAIT_TIMEOUT=${CASSANDRA_WAIT_TIMEOUT:-180}
 STOP_TIMEOUT=${CASSANDRA_STOP_TIMEOUT:-60}
 MVN=${CASSANDRA_MVN:-mvn}
@@ -88,6 +111,18 @@ validate_env() {
     die "CASSANDRA_JMX_PORT must be a number or 'off', got '$JMX_PORT'"
   fi
   [[ $HEAP =~ ^[0-9]+[kKmMgG]$ ]] || die "CASSANDRA_HEAP must look like 1g or 768m, got '$HEAP'"
+  for name in LISTEN_ADDRESS HOST; do
+    value=${!name}
+    [[ $value =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "CASSANDRA_${name/HOST/RPC_ADDRESS} must be an IPv4 address, got '$value'"
+  done
+  [[ -z ${CASSANDRA_SEEDS:-} || $CASSANDRA_SEEDS =~ ^[0-9.:,]+$ ]] ||
+    die "CASSANDRA_SEEDS must be comma-separated address:port, got '$CASSANDRA_SEEDS'"
+  [[ $CLUSTER_NAME =~ ^[A-Za-z0-9_.-]+$ ]] || die "CASSANDRA_CLUSTER_NAME: letters, digits, _ . - only, got '$CLUSTER_NAME'"
+  [[ $INITIAL_TOKEN =~ ^-?[0-9]+$ ]] || die "CASSANDRA_INITIAL_TOKEN must be an integer, got '$INITIAL_TOKEN'"
+  [[ -z $AUTO_BOOTSTRAP || $AUTO_BOOTSTRAP == true || $AUTO_BOOTSTRAP == false ]] ||
+    die "CASSANDRA_AUTO_BOOTSTRAP must be true or false, got '$AUTO_BOOTSTRAP'"
+  [[ $HINTED_HANDOFF == true || $HINTED_HANDOFF == false ]] ||
+    die "CASSANDRA_HINTED_HANDOFF must be true or false, got '$HINTED_HANDOFF'"
 }
 
 # ---------------------------------------------------------------- process ---
@@ -106,11 +141,18 @@ has_ipc_lock_cap() {
 # ----------------------------------------------------------------- config ---
 
 write_config() {
+  local seeds=${CASSANDRA_SEEDS:-$LISTEN_ADDRESS:$STORAGE_PORT}
   mkdir -p "$CONF_DIR"
   sed -e "s/^native_transport_port:.*/native_transport_port: $CQL_PORT/" \
     -e "s/^storage_port:.*/storage_port: $STORAGE_PORT/" \
-    -e "s/\( seeds: \"127\.0\.0\.1\):[0-9]*\"/\1:$STORAGE_PORT\"/" \
+    -e "s/\( seeds: \)\"[^\"]*\"/\1\"$seeds\"/" \
+    -e "s/^\(listen_address\|broadcast_address\):.*/\1: $LISTEN_ADDRESS/" \
+    -e "s/^\(rpc_address\|broadcast_rpc_address\):.*/\1: $HOST/" \
+    -e "s/^cluster_name:.*/cluster_name: '$CLUSTER_NAME'/" \
+    -e "s/^initial_token:.*/initial_token: $INITIAL_TOKEN/" \
+    -e "s/^hinted_handoff_enabled:.*/hinted_handoff_enabled: $HINTED_HANDOFF/" \
     "$SRC_DIR/conf/cassandra.yaml" >"$CONF_DIR/cassandra.yaml.tmp"
+  if [[ -n $AUTO_BOOTSTRAP ]]; then printf 'auto_bootstrap: %s\n' "$AUTO_BOOTSTRAP" >>"$CONF_DIR/cassandra.yaml.tmp"; fi
   mv "$CONF_DIR/cassandra.yaml.tmp" "$CONF_DIR/cassandra.yaml"
   cp "$SRC_DIR/conf/logback.xml" "$CONF_DIR/logback.xml"
 }
@@ -230,7 +272,10 @@ cmd_start() {
   [[ $major == 17 || $major == 11 ]] ||
     die "Cassandra 5.0 runs on JDK 11 or 17 only; $java_home is JDK '$major' (set CASSANDRA_JAVA_HOME)"
 
-  require_free_ports "$CQL_PORT" "$STORAGE_PORT" "$JMX_PORT"
+  require_free_ports "$CQL_PORT" "$STORAGE_PORT"
+  if [[ $JMX_PORT != off ]] && (exec 3<>"/dev/tcp/$JMX_HOST/$JMX_PORT") 2>/dev/null; then
+    die "JMX port $JMX_PORT on $JMX_HOST is already in use (another node?); set CASSANDRA_JMX_PORT"
+  fi
 
   ensure_lib "$java_home"
   write_config
@@ -310,7 +355,7 @@ cmd_nodetool() {
   "$java_home/bin/java" -Xmx256m -XX:+UseSerialGC -XX:+PerfDisableSharedMem "${opts[@]}" \
     "-Duser.home=$TMP_DIR" "-Djava.io.tmpdir=$TMP_DIR" \
     "-Dlogback.configurationFile=file://$SRC_DIR/conf/logback-tools.xml" \
-    -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h "$HOST" -p "$JMX_PORT" "$@"
+    -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h "$JMX_HOST" -p "$JMX_PORT" "$@"
 }
 
 extra_command() {

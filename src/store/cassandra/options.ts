@@ -1,4 +1,5 @@
 import cassandra from "cassandra-driver";
+import { nativePortOf } from "./contact-points.js";
 
 const { Client, policies, types } = cassandra;
 type Client = InstanceType<typeof Client>;
@@ -132,7 +133,7 @@ export function createClient(options: CassandraStoreOptions): Client {
       isIdempotent: false,
       fetchSize: 1000,
     },
-    protocolOptions: { maxSchemaAgreementWaitSeconds: 30 },
+    protocolOptions: { port: nativePortOf(options.contactPoints), maxSchemaAgreementWaitSeconds: 30 },
     socketOptions: { readTimeout: 20_000, connectTimeout: 10_000 },
   });
 }
