@@ -6,7 +6,7 @@ import cassandra from "cassandra-driver";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/server/config.js";
 import { nativePortOf } from "../../src/store/cassandra/contact-points.js";
-import { createClient } from "../../src/store/cassandra/index.js";
+import { clientOptions } from "../../src/store/cassandra/options.js";
 
 const { consistencies } = cassandra.types;
 
@@ -31,18 +31,18 @@ describe("Cassandra driver options", () => {
   });
 
   it("gives the driver that port, so that peers 127.0.0.2 and .3 are reached on 9043 and not on 9042", () => {
-    const client = createClient({
+    const driver = clientOptions({
       contactPoints: ["127.0.0.1:9043"],
       localDataCenter: "datacenter1",
       keyspace: "unused",
     });
-    expect(client.options.protocolOptions?.port).toBe(9043);
+    expect(driver.protocolOptions?.port).toBe(9043);
   });
 
   it("reads and writes at LOCAL_QUORUM unless configured otherwise", () => {
     const options = { contactPoints: ["127.0.0.1"], localDataCenter: "datacenter1", keyspace: "unused" };
-    expect(createClient(options).options.queryOptions?.consistency).toBe(consistencies.localQuorum);
-    expect(createClient({ ...options, consistency: "ONE" }).options.queryOptions?.consistency).toBe(
+    expect(clientOptions(options).queryOptions?.consistency).toBe(consistencies.localQuorum);
+    expect(clientOptions({ ...options, consistency: "ONE" }).queryOptions?.consistency).toBe(
       consistencies.one,
     );
     const config = loadConfig({ EVENTSCORE_STORE: "cassandra", CASSANDRA_REPLICATION_FACTOR: "3" });

@@ -107,11 +107,16 @@ function camel(name: string): keyof typeof types.consistencies {
 
 /** A driver client: token-aware routing to the local DC, prepared statements, no blind retries. */
 export function createClient(options: CassandraStoreOptions): Client {
+  return new Client(clientOptions(options));
+}
+
+/** The driver options of createClient. */
+export function clientOptions(options: CassandraStoreOptions): cassandra.ClientOptions {
   const credentials =
     options.username !== undefined
       ? { username: options.username, password: options.password ?? "" }
       : undefined;
-  return new Client({
+  return {
     contactPoints: options.contactPoints,
     localDataCenter: options.localDataCenter,
     ...(credentials ? { credentials } : {}),
@@ -135,7 +140,7 @@ export function createClient(options: CassandraStoreOptions): Client {
     },
     protocolOptions: { port: nativePortOf(options.contactPoints), maxSchemaAgreementWaitSeconds: 30 },
     socketOptions: { readTimeout: 20_000, connectTimeout: 10_000 },
-  });
+  };
 }
 
 export type { Client };
