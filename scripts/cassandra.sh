@@ -166,9 +166,9 @@ write_config() {
 # -------------------------------------------------------- class data (CDS) ---
 # Most of a node's start on a small machine is loading and verifying ~10,000
 # classes. A dynamic AppCDS archive of them (taken from a running node with
-# jcmd) is mapped by later JVMs instead; measured here: a node answers in about
-# 60-80 % of the time. The archive is tied to the JDK build and the jars, which
-# its name says; a JVM that cannot use an archive warns and runs without it.
+# jcmd) is mapped by later JVMs instead (cassandra/README.md has the figures).
+# The archive is tied to the JDK build and the jars, which its name says; a JVM
+# that cannot use an archive warns and runs without it.
 
 cds_archive() {
   local java_home=$1 version
