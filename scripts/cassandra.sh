@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run a real single-node Apache Cassandra 5.0 on 127.0.0.1 without Docker.
+# Run a real single-node Apache Cassandra 5.0 on 127.0.0.1 without Docker, or
+# one node of a small local cluster (other loopback addresses, see below).
 #
 # The runtime jars come from Maven Central (cassandra/pom.xml); configuration
 # lives in cassandra/conf/; everything the node writes (jars, data, logs, pid
@@ -42,11 +43,32 @@
 #   CASSANDRA_STATE_DIR     where the node keeps data, logs, conf and its pid file
 #                           (default <repo>/.cassandra); another directory and
 #                           other ports run a second, independent node
+#
+# A node of a cluster (each with its own CASSANDRA_STATE_DIR; all nodes share
+# CASSANDRA_PORT and CASSANDRA_STORAGE_PORT, each on its own address, and need
+# distinct CASSANDRA_JMX_PORTs, since JMX listens on 127.0.0.1 only):
+#   CASSANDRA_LISTEN_ADDRESS   internode address (default 127.0.0.1), e.g. 127.0.0.2
+#   CASSANDRA_RPC_ADDRESS      CQL address (default: the listen address)
+#   CASSANDRA_SEEDS            comma-separated host:port (default: this node)
+#   CASSANDRA_CLUSTER_NAME     default eventscore-dev; every node of a cluster the same
+#   CASSANDRA_INITIAL_TOKEN    this node's one token (default 0); distinct per node
+#   CASSANDRA_AUTO_BOOTSTRAP   true|false; false when every node starts empty
+#                              (nothing to stream, no bootstrap wait)
+#   CASSANDRA_HINTED_HANDOFF   true|false (default false): true keeps hints for a
+#                              peer that is down and replays them when it returns
+#   CASSANDRA_CDS              1: start faster from a class data archive (JDK
+#                              AppCDS) in .cassandra/cds/, shared by every node
+#                              of this JDK and these jars; the first node started
+#                              without one writes it once it answers (jcmd)
 set -euo pipefail
 
 readonly SERVICE=cassandra
 readonly DAEMON_CLASS=org.apache.cassandra.service.CassandraDaemon
-readonly HOST=127.0.0.1
+readonly LISTEN_ADDRESS=${CASSANDRA_LISTEN_ADDRESS:-127.0.0.1}
+# The address clients (and the probes below) use.
+readonly HOST=${CASSANDRA_RPC_ADDRESS:-$LISTEN_ADDRESS}
+# Local-only JMX always listens on the loopback address.
+readonly JMX_HOST=127.0.0.1
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
@@ -70,6 +92,12 @@ STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
 JMX_PORT=${CASSANDRA_JMX_PORT:-7199}
 HEAP=${CASSANDRA_HEAP:-1g}
 COMMITLOG_SYNC=${CASSANDRA_COMMITLOG_SYNC:-periodic}
+CLUSTER_NAME=${CASSANDRA_CLUSTER_NAME:-eventscore-dev}
+INITIAL_TOKEN=${CASSANDRA_INITIAL_TOKEN:-0}
+AUTO_BOOTSTRAP=${CASSANDRA_AUTO_BOOTSTRAP:-}
+HINTED_HANDOFF=${CASSANDRA_HINTED_HANDOFF:-false}
+CDS=${CASSANDRA_CDS:-0}
+readonly CLUSTER_NAME INITIAL_TOKEN AUTO_BOOTSTRAP HINTED_HANDOFF CDS
 WAIT_TIMEOUT=${CASSANDRA_WAIT_TIMEOUT:-180}
 STOP_TIMEOUT=${CASSANDRA_STOP_TIMEOUT:-60}
 MVN=${CASSANDRA_MVN:-mvn}
@@ -95,6 +123,19 @@ validate_env() {
   [[ $HEAP =~ ^[0-9]+[kKmMgG]$ ]] || die "CASSANDRA_HEAP must look like 1g or 768m, got '$HEAP'"
   [[ $COMMITLOG_SYNC == periodic || $COMMITLOG_SYNC == batch ]] ||
     die "CASSANDRA_COMMITLOG_SYNC must be periodic or batch, got '$COMMITLOG_SYNC'"
+  for name in LISTEN_ADDRESS HOST; do
+    value=${!name}
+    [[ $value =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "CASSANDRA_${name/HOST/RPC_ADDRESS} must be an IPv4 address, got '$value'"
+  done
+  [[ -z ${CASSANDRA_SEEDS:-} || $CASSANDRA_SEEDS =~ ^[0-9.:,]+$ ]] ||
+    die "CASSANDRA_SEEDS must be comma-separated address:port, got '$CASSANDRA_SEEDS'"
+  [[ $CLUSTER_NAME =~ ^[A-Za-z0-9_.-]+$ ]] || die "CASSANDRA_CLUSTER_NAME: letters, digits, _ . - only, got '$CLUSTER_NAME'"
+  [[ $INITIAL_TOKEN =~ ^-?[0-9]+$ ]] || die "CASSANDRA_INITIAL_TOKEN must be an integer, got '$INITIAL_TOKEN'"
+  [[ -z $AUTO_BOOTSTRAP || $AUTO_BOOTSTRAP == true || $AUTO_BOOTSTRAP == false ]] ||
+    die "CASSANDRA_AUTO_BOOTSTRAP must be true or false, got '$AUTO_BOOTSTRAP'"
+  [[ $HINTED_HANDOFF == true || $HINTED_HANDOFF == false ]] ||
+    die "CASSANDRA_HINTED_HANDOFF must be true or false, got '$HINTED_HANDOFF'"
+  [[ $CDS == 0 || $CDS == 1 ]] || die "CASSANDRA_CDS must be 0 or 1, got '$CDS'"
 }
 
 # ---------------------------------------------------------------- process ---
@@ -113,17 +154,52 @@ has_ipc_lock_cap() {
 # ----------------------------------------------------------------- config ---
 
 write_config() {
+  local seeds=${CASSANDRA_SEEDS:-$LISTEN_ADDRESS:$STORAGE_PORT}
   mkdir -p "$CONF_DIR"
   # batch mode takes no sync period (Cassandra refuses to start with one).
   local sync=(-e "s/^commitlog_sync:.*/commitlog_sync: $COMMITLOG_SYNC/")
   [[ $COMMITLOG_SYNC == batch ]] && sync+=(-e "/^commitlog_sync_period:/d")
   sed -e "s/^native_transport_port:.*/native_transport_port: $CQL_PORT/" \
     -e "s/^storage_port:.*/storage_port: $STORAGE_PORT/" \
-    -e "s/\( seeds: \"127\.0\.0\.1\):[0-9]*\"/\1:$STORAGE_PORT\"/" \
     "${sync[@]}" \
+    -e "s/\( seeds: \)\"[^\"]*\"/\1\"$seeds\"/" \
+    -e "s/^\(listen_address\|broadcast_address\):.*/\1: $LISTEN_ADDRESS/" \
+    -e "s/^\(rpc_address\|broadcast_rpc_address\):.*/\1: $HOST/" \
+    -e "s/^cluster_name:.*/cluster_name: '$CLUSTER_NAME'/" \
+    -e "s/^initial_token:.*/initial_token: $INITIAL_TOKEN/" \
+    -e "s/^hinted_handoff_enabled:.*/hinted_handoff_enabled: $HINTED_HANDOFF/" \
     "$SRC_DIR/conf/cassandra.yaml" >"$CONF_DIR/cassandra.yaml.tmp"
+  if [[ -n $AUTO_BOOTSTRAP ]]; then printf 'auto_bootstrap: %s\n' "$AUTO_BOOTSTRAP" >>"$CONF_DIR/cassandra.yaml.tmp"; fi
   mv "$CONF_DIR/cassandra.yaml.tmp" "$CONF_DIR/cassandra.yaml"
   cp "$SRC_DIR/conf/logback.xml" "$CONF_DIR/logback.xml"
+}
+
+# -------------------------------------------------------- class data (CDS) ---
+# Most of a node's start on a small machine is loading and verifying ~10,000
+# classes. A dynamic AppCDS archive of them (taken from a running node with
+# jcmd) is mapped by later JVMs instead (cassandra/README.md has the figures).
+# The archive is tied to the JDK build and the jars, which its name says; a JVM
+# that cannot use an archive warns and runs without it.
+
+cds_archive() {
+  local java_home=$1 version
+  version=$(sed -n 's/^JAVA_RUNTIME_VERSION="\([^"]*\)".*/\1/p' "$java_home/release" 2>/dev/null || true)
+  printf '%s/.cassandra/cds/jdk-%s-jars-%s.jsa\n' "$ROOT" "${version:-$(java_major "$java_home")}" \
+    "$(cut -c1-12 "$LIB_DIR/.pom.sha256")"
+}
+
+# cds_dump JAVA_HOME PID ARCHIVE: writes the archive of the running node (a
+# pause of a few seconds); a failure only costs the speed-up.
+cds_dump() {
+  local tmp="$3.$2.tmp"
+  mkdir -p "$(dirname -- "$3")"
+  if "$1/bin/jcmd" "$2" VM.cds dynamic_dump "$tmp" >"$LOG_DIR/cds.log" 2>&1 && [[ -s $tmp ]]; then
+    mv -f "$tmp" "$3"
+    log "wrote the class data archive $3 for later starts"
+  else
+    rm -f "$tmp"
+    log "warning: no class data archive written (see $LOG_DIR/cds.log)"
+  fi
 }
 
 # ---------------------------------------------------------- CQL over bash ---
@@ -241,7 +317,10 @@ cmd_start() {
   [[ $major == 17 || $major == 11 ]] ||
     die "Cassandra 5.0 runs on JDK 11 or 17 only; $java_home is JDK '$major' (set CASSANDRA_JAVA_HOME)"
 
-  require_free_ports "$CQL_PORT" "$STORAGE_PORT" "$JMX_PORT"
+  require_free_ports "$CQL_PORT" "$STORAGE_PORT"
+  if [[ $JMX_PORT != off ]] && (exec 3<>"/dev/tcp/$JMX_HOST/$JMX_PORT") 2>/dev/null; then
+    die "JMX port $JMX_PORT on $JMX_HOST is already in use (another node?); set CASSANDRA_JMX_PORT"
+  fi
 
   ensure_lib "$java_home"
   write_config
@@ -277,6 +356,18 @@ cmd_start() {
   if jamm=$(compgen -G "$LIB_DIR/jamm-*.jar" | head -n 1); then
     jvm_opts+=("-javaagent:$jamm")
   fi
+  local archive='' dump_archive=''
+  if [[ $CDS == 1 ]]; then
+    archive=$(cds_archive "$java_home")
+    # jamm is a Java agent: archiving with one must be allowed explicitly.
+    jvm_opts+=(-XX:+UnlockDiagnosticVMOptions -XX:+AllowArchivingWithJavaAgent)
+    if [[ -s $archive ]]; then
+      jvm_opts+=("-XX:SharedArchiveFile=$archive")
+    elif [[ -x $java_home/bin/jcmd ]]; then
+      jvm_opts+=(-XX:+RecordDynamicDumpInfo)
+      dump_archive=$archive
+    fi
+  fi
   if [[ -n ${CASSANDRA_JVM_OPTS:-} ]]; then
     local -a extra
     read -r -a extra <<<"$CASSANDRA_JVM_OPTS"
@@ -306,6 +397,7 @@ cmd_start() {
   printf '%s\n' "$pid" >"$PID_FILE"
   wait_for_exec "$pid"
   cmd_wait
+  if [[ -n $dump_archive && ! -s $dump_archive ]]; then cds_dump "$java_home" "$pid" "$dump_archive"; fi
 }
 
 cmd_nodetool() {
@@ -321,7 +413,7 @@ cmd_nodetool() {
   "$java_home/bin/java" -Xmx256m -XX:+UseSerialGC -XX:+PerfDisableSharedMem "${opts[@]}" \
     "-Duser.home=$TMP_DIR" "-Djava.io.tmpdir=$TMP_DIR" \
     "-Dlogback.configurationFile=file://$SRC_DIR/conf/logback-tools.xml" \
-    -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h "$HOST" -p "$JMX_PORT" "$@"
+    -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h "$JMX_HOST" -p "$JMX_PORT" "$@"
 }
 
 extra_command() {

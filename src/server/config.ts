@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { githubDefaultRules, parseScoringRules, type ScoringRules } from "../domain/scoring.js";
 import { ConfigError, EnvReader, type Env } from "./env.js";
+import { nativePortOf } from "../store/cassandra/contact-points.js";
 import { hardeningConfig, type HardeningConfig } from "./hardening-config.js";
 
 export interface SqliteConfig {
@@ -104,9 +105,15 @@ function cassandraConfig(read: EnvReader): CassandraConfig {
   if (!/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/.test(keyspace)) {
     throw new ConfigError("CASSANDRA_KEYSPACE", `"${keyspace}" is not a valid keyspace name`);
   }
+  const contactPoints = read.list("CASSANDRA_CONTACT_POINTS", ["127.0.0.1:9042"]);
+  try {
+    nativePortOf(contactPoints);
+  } catch (error) {
+    throw new ConfigError("CASSANDRA_CONTACT_POINTS", (error as Error).message);
+  }
   return {
     kind: "cassandra",
-    contactPoints: read.list("CASSANDRA_CONTACT_POINTS", ["127.0.0.1:9042"]),
+    contactPoints,
     localDataCenter: read.string("CASSANDRA_LOCAL_DC", "datacenter1"),
     keyspace,
     replicationFactor: read.integer("CASSANDRA_REPLICATION_FACTOR", 1, 1, 99),

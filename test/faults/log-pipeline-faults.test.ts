@@ -13,11 +13,10 @@ import { Admin } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionOf } from "../../src/services/kafka/pipelined-sender.js";
 import { createClient } from "../../src/store/cassandra/index.js";
-import type { ReadyEvent } from "../../src/store/port.js";
 import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
 import { startChildServer, waitForExit, type ChildServer } from "../support/child-server.js";
 import { privateBroker, privateBrokerSupport, type PrivateBroker } from "../support/kafka.js";
-import { expectExactAggregates } from "../support/log-fed-truth.js";
+import { expectExactAggregates, storedEvents, wholeLogApplied } from "../support/log-fed-truth.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const PARTITIONS = 4;
@@ -221,48 +220,10 @@ describe.skipIf(unsupported !== null)("log pipeline faults", { timeout: 900_000 
     await client.connect();
     const admin = new Admin({ clientId: "eventscore-test-admin", bootstrapBrokers: broker.brokers });
     try {
-      await waitUntil("the aggregators to apply the whole log", async () => {
-        const [ends] = await admin.listOffsets({
-          topics: [
-            {
-              name: topic,
-              partitions: Array.from({ length: PARTITIONS }, (_, p) => ({
-                partitionIndex: p,
-                timestamp: -1n,
-              })),
-            },
-          ],
-        });
-        const applied = await client.execute(
-          `SELECT log_partition, applied_offset FROM ${keyspace}.log_progress`,
-        );
-        const progressOf = new Map(
-          applied.rows.map((row) => [Number(row["log_partition"]), Number(row["applied_offset"])]),
-        );
-        return (ends?.partitions ?? []).every(
-          (p) => Number(p.offset) === 0 || progressOf.get(p.partitionIndex) === Number(p.offset) - 1,
-        );
-      });
-      const logged: ReadyEvent[] = [];
-      const rows = await client.execute(`SELECT * FROM ${keyspace}.events_by_user_day`, [], {
-        fetchSize: 5000,
-        prepare: true,
-      });
-      for await (const row of rows) {
-        logged.push({
-          id: String(row["event_id"]),
-          userId: String(row["user_id"]),
-          type: String(row["type"]),
-          occurredAt: row["occurred_at"] as Date,
-          repo: null,
-          category: row["category"] === null ? null : String(row["category"]),
-          groups: (row["group_names"] as string[] | null) ?? [],
-          payload: null,
-          points: Number(row["points"]),
-          ranked: row["ranked"] === true,
-          fingerprint: String(row["fingerprint"]),
-        });
-      }
+      await waitUntil("the aggregators to apply the whole log", () =>
+        wholeLogApplied(admin, client, keyspace, topic, PARTITIONS),
+      );
+      const logged = await storedEvents(client, keyspace);
       expect(logged.length).toBe(sentIds.size);
       expect(new Set(logged.map((e) => e.id))).toEqual(sentIds);
       await expectExactAggregates(client, keyspace, logged, (user) => partitionOf(user, PARTITIONS));

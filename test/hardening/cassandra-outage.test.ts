@@ -1,38 +1,26 @@
 import { join } from "node:path";
-import { Admin } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cassandraForTests } from "../support/cassandra.js";
-import { kafkaForTests } from "../support/kafka.js";
+import { deleteTestTopic } from "../support/kafka.js";
 import { startChildServer, waitForExit, type ChildServer } from "../support/child-server.js";
+import { recordBatch, recordFailures } from "../support/record-client.js";
 import { postGraphQL } from "../support/server.js";
 import { expectAggregatesMatch, loadBatch, readLog, type LoadEvent } from "./ledger.js";
-import { createSecondNode, secondNodeSupport, type SecondNode } from "./second-cassandra.js";
-import { RECORD } from "./support.js";
+import {
+  createSecondNode,
+  ownNodesPipeline,
+  secondNodeSupport,
+  type SecondNode,
+} from "./second-cassandra.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const WORKERS = 4;
 const BATCH = 20;
 
-// The shared node is resolved first: that also fetches the jars the second node runs from.
-const shared = await cassandraForTests();
-const kafka = await kafkaForTests();
-const unsupported =
-  shared === null
-    ? "no Cassandra for tests"
-    : kafka === null
-      ? "no Kafka for tests"
-      : await secondNodeSupport();
+const { kafka, unsupported } = await ownNodesPipeline(
+  "the Cassandra outage test needs a node of its own",
+  secondNodeSupport,
+);
 const TOPIC = `es-outage-${process.pid}`;
-if (unsupported !== null && process.env["CI"] === "true") {
-  throw new Error(`the Cassandra outage test needs a node of its own: ${unsupported}`);
-}
-
-interface Reply {
-  data?: {
-    recordEvents: { applied: boolean; accepted: number; duplicates: number; rejected: unknown[] };
-  } | null;
-  errors?: { extensions?: { code?: string } }[];
-}
 
 describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 900_000 }, () => {
   let node: SecondNode;
@@ -64,11 +52,7 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
   afterAll(async () => {
     if (api && api.process.exitCode === null) api.process.kill("SIGKILL");
     await node?.destroy();
-    if (kafka) {
-      const admin = new Admin({ clientId: "eventscore-test-admin", bootstrapBrokers: kafka.brokers });
-      await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
-      await admin.close();
-    }
+    if (kafka) await deleteTestTopic(kafka.brokers, TOPIC);
   }, 600_000);
 
   it("keeps taking events into the log while the node is SIGKILLed, answers reads with STORE_UNAVAILABLE, and counts everything exactly once after it returns, with no rebuild", async () => {
@@ -77,8 +61,7 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
     const base = server.url.replace(/\/graphql$/, "");
     const sent = new Map<string, LoadEvent[]>();
     const acknowledged = new Set<string>();
-    const codes = new Map<string, number>();
-    const problems: string[] = [];
+    const failures = recordFailures();
     let stop = false;
     let durableOnly = 0;
 
@@ -87,27 +70,12 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
       for (let batch = 0; !stop;) {
         const events = loadBatch(worker, batch, BATCH);
         sent.set(`${worker}/${batch}`, events);
-        try {
-          const response = await fetch(server.url, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ query: RECORD, variables: { events } }),
-          });
-          if (response.status >= 500) problems.push(`status ${response.status}`);
-          const reply = (await response.json()) as Reply;
-          if (reply.data?.recordEvents) {
-            expect(reply.data.recordEvents.rejected).toEqual([]);
-            events.forEach((e) => acknowledged.add(e.id));
-            if (!reply.data.recordEvents.applied) durableOnly += 1;
-            batch += 1;
-            continue;
-          }
-          for (const error of reply.errors ?? []) {
-            const code = error.extensions?.code ?? "NONE";
-            codes.set(code, (codes.get(code) ?? 0) + 1);
-          }
-        } catch (error) {
-          problems.push(`no answer: ${String(error)}`);
+        const recorded = await recordBatch(server.url, events, failures);
+        if (recorded !== null) {
+          events.forEach((e) => acknowledged.add(e.id));
+          if (!recorded.applied) durableOnly += 1;
+          batch += 1;
+          continue;
         }
         await new Promise((resolve) => setTimeout(resolve, 100)); // a failing client backs off
       }
@@ -153,9 +121,11 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
     stop = true;
     await Promise.all(writers);
 
-    expect(problems).toEqual([]);
+    expect(failures.problems).toEqual([]);
     // During the outage, clients saw retryable store errors, never internal ones.
-    const unexpected = [...codes.keys()].filter((code) => code !== "STORE_UNAVAILABLE" && code !== "TIMEOUT");
+    const unexpected = [...failures.codes.keys()].filter(
+      (code) => code !== "STORE_UNAVAILABLE" && code !== "TIMEOUT",
+    );
     const internal = server
       .output()
       .split("\n")
@@ -170,8 +140,7 @@ describe.skipIf(unsupported !== null)("Cassandra outage mid-load", { timeout: 90
     // the log exactly.
     for (const events of sent.values()) {
       if (events.every((e) => acknowledged.has(e.id))) continue;
-      const reply = await postGraphQL<Reply["data"]>(server.url, RECORD, { events });
-      expect(reply.errors).toBeUndefined();
+      expect(await recordBatch(server.url, events, failures)).not.toBeNull();
     }
     await waitUntil(
       "the aggregator to apply every event",

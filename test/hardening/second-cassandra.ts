@@ -1,4 +1,6 @@
-import { canRunScript, scriptInstance } from "../support/local-service.js";
+import { cassandraForTests } from "../support/cassandra.js";
+import { kafkaForTests, type KafkaTarget } from "../support/kafka.js";
+import { canRunScript, scriptInstance, type ScriptInstance } from "../support/local-service.js";
 
 const JAVA_HOME = process.env["CASSANDRA_JAVA_HOME"] ?? "/usr/lib/jvm/java-17-openjdk-amd64";
 
@@ -24,6 +26,23 @@ export async function secondNodeSupport(): Promise<string | null> {
     : `no JDK at ${JAVA_HOME}, or no Cassandra jars in .cassandra/lib and no Maven to fetch them`;
 }
 
+/**
+ * For a test of the Kafka pipeline on Cassandra nodes of its own: the shared broker, and why the
+ * test cannot run here (null when it can). Under CI=true it must run: a reason is thrown instead.
+ * The shared node is resolved first: that also fetches the jars the test's nodes run from.
+ */
+export async function ownNodesPipeline(
+  test: string,
+  nodesSupport: () => Promise<string | null>,
+): Promise<{ kafka: KafkaTarget | null; unsupported: string | null }> {
+  const shared = await cassandraForTests();
+  const kafka = await kafkaForTests();
+  const unsupported =
+    shared === null ? "no Cassandra for tests" : kafka === null ? "no Kafka for tests" : await nodesSupport();
+  if (unsupported !== null && process.env["CI"] === "true") throw new Error(`${test}: ${unsupported}`);
+  return { kafka, unsupported };
+}
+
 export async function createSecondNode(): Promise<SecondNode> {
   const node = await scriptInstance("cassandra", 2, (stateDir, [cqlPort, storagePort]) => ({
     CASSANDRA_STATE_DIR: stateDir,
@@ -35,8 +54,13 @@ export async function createSecondNode(): Promise<SecondNode> {
     // of writes it had acknowledged, which no client and no aggregator could detect.
     CASSANDRA_COMMITLOG_SYNC: "batch",
   }));
+  return scriptNode(node, `127.0.0.1:${node.ports[0]}`);
+}
+
+/** The commands of scripts/cassandra.sh for one node (also each node of a local cluster). */
+export function scriptNode(node: ScriptInstance, contactPoint: string): SecondNode {
   return {
-    contactPoint: `127.0.0.1:${node.ports[0]}`,
+    contactPoint,
     start: async () => {
       await node.script("start");
     },

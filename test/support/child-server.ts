@@ -4,17 +4,32 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "../..");
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Listens on `port` at `host` (0: any free port) and closes again: the port, or null if it is taken. */
+function listenProbe(host: string, port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
+    probe.once("error", () => resolve(null));
+    probe.listen(port, host, () => {
       const address = probe.address();
-      probe.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : null));
     });
   });
+}
+
+/** A port that is free on every one of `hosts` (e.g. the loopback addresses of a local cluster). */
+export async function freePortOnAll(hosts: readonly [string, ...string[]]): Promise<number> {
+  for (;;) {
+    const port = await listenProbe(hosts[0], 0);
+    if (port === null) throw new Error(`cannot listen on ${hosts[0]}`);
+    const others = await Promise.all(hosts.slice(1).map((host) => listenProbe(host, port)));
+    if (others.every((free) => free === port)) return port;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const port = await listenProbe("127.0.0.1", 0);
+  if (port === null) throw new Error("no free port on 127.0.0.1");
+  return port;
 }
 
 export interface ChildServer {

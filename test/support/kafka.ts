@@ -202,3 +202,13 @@ export async function privateBroker(): Promise<PrivateBroker> {
     logTail: () => broker.logTail(),
   };
 }
+
+/** Deletes a test's topic when the test ends; a broker that is gone already is no error. */
+export async function deleteTestTopic(brokers: readonly string[], topic: string): Promise<void> {
+  const admin = new Admin({ clientId: "eventscore-test-admin", bootstrapBrokers: [...brokers] });
+  try {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  } finally {
+    await admin.close();
+  }
+}

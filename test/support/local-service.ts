@@ -128,14 +128,15 @@ export interface ScriptInstance {
   logTail(): Promise<string>;
 }
 
+/** `ports`: how many free ports to pick, or the ports themselves (e.g. shared by a cluster's nodes). */
 export async function scriptInstance(
   service: string,
-  portCount: number,
+  portsWanted: number | readonly number[],
   environment: (stateDir: string, ports: number[]) => Record<string, string>,
 ): Promise<ScriptInstance> {
   const stateDir = mkdtempSync(join(tmpdir(), `eventscore-${service}-private-`));
-  const ports: number[] = [];
-  while (ports.length < portCount) {
+  const ports: number[] = typeof portsWanted === "number" ? [] : [...portsWanted];
+  while (typeof portsWanted === "number" && ports.length < portsWanted) {
     const port = await freePort();
     if (!ports.includes(port)) ports.push(port);
   }

@@ -4,6 +4,7 @@
  * scan of those tables. Exact equality of the row sets also proves there is no stale board row
  * (a user held twice on a board) and no row counted twice.
  */
+import type { Admin } from "@platformatic/kafka";
 import { expect } from "vitest";
 import { periodsContaining } from "../../src/domain/time.js";
 import type { ReadyEvent } from "../../src/store/port.js";
@@ -125,4 +126,54 @@ export async function expectExactAggregates(
   expect(stored.typeCounts).toEqual(expected.typeCounts);
   expect(stored.boards).toEqual(expected.boards);
   expect(stored.reportCells).toEqual(expected.reportCells);
+}
+
+/** Every event in the store's log (`events_by_user_day`), as the aggregators stored it. */
+export async function storedEvents(client: Client, keyspace: string): Promise<ReadyEvent[]> {
+  const logged: ReadyEvent[] = [];
+  const rows = await client.execute(`SELECT * FROM ${keyspace}.events_by_user_day`, [], {
+    fetchSize: 5000,
+    prepare: true,
+  });
+  for await (const row of rows) {
+    logged.push({
+      id: String(row["event_id"]),
+      userId: String(row["user_id"]),
+      type: String(row["type"]),
+      occurredAt: row["occurred_at"] as Date,
+      repo: null,
+      category: row["category"] === null ? null : String(row["category"]),
+      groups: (row["group_names"] as string[] | null) ?? [],
+      payload: null,
+      points: Number(row["points"]),
+      ranked: row["ranked"] === true,
+      fingerprint: String(row["fingerprint"]),
+    });
+  }
+  return logged;
+}
+
+/** True when `log_progress` shows every partition of the topic applied up to its end. */
+export async function wholeLogApplied(
+  admin: Admin,
+  client: Client,
+  keyspace: string,
+  topic: string,
+  partitions: number,
+): Promise<boolean> {
+  const [ends] = await admin.listOffsets({
+    topics: [
+      {
+        name: topic,
+        partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp: -1n })),
+      },
+    ],
+  });
+  const applied = await client.execute(`SELECT log_partition, applied_offset FROM ${keyspace}.log_progress`);
+  const progressOf = new Map(
+    applied.rows.map((row) => [Number(row["log_partition"]), Number(row["applied_offset"])]),
+  );
+  return (ends?.partitions ?? []).every(
+    (p) => Number(p.offset) === 0 || progressOf.get(p.partitionIndex) === Number(p.offset) - 1,
+  );
 }

@@ -1,4 +1,5 @@
 import cassandra from "cassandra-driver";
+import { nativePortOf } from "./contact-points.js";
 
 const { Client, policies, types } = cassandra;
 type Client = InstanceType<typeof Client>;
@@ -106,11 +107,16 @@ function camel(name: string): keyof typeof types.consistencies {
 
 /** A driver client: token-aware routing to the local DC, prepared statements, no blind retries. */
 export function createClient(options: CassandraStoreOptions): Client {
+  return new Client(clientOptions(options));
+}
+
+/** The driver options of createClient. */
+export function clientOptions(options: CassandraStoreOptions): cassandra.ClientOptions {
   const credentials =
     options.username !== undefined
       ? { username: options.username, password: options.password ?? "" }
       : undefined;
-  return new Client({
+  return {
     contactPoints: options.contactPoints,
     localDataCenter: options.localDataCenter,
     ...(credentials ? { credentials } : {}),
@@ -132,9 +138,9 @@ export function createClient(options: CassandraStoreOptions): Client {
       isIdempotent: false,
       fetchSize: 1000,
     },
-    protocolOptions: { maxSchemaAgreementWaitSeconds: 30 },
+    protocolOptions: { port: nativePortOf(options.contactPoints), maxSchemaAgreementWaitSeconds: 30 },
     socketOptions: { readTimeout: 20_000, connectTimeout: 10_000 },
-  });
+  };
 }
 
 export type { Client };
