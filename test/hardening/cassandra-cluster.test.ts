@@ -94,7 +94,12 @@ describe.skipIf(unsupported !== null)(
           EVENTSCORE_REQUEST_TIMEOUT_MS: "30000",
           EVENTSCORE_LOG_LEVEL: "warn",
         },
-        { argv: [process.execPath, "--import", "tsx", "src/cli/main.ts", "serve", "--aggregate"], cwd: ROOT },
+        {
+          argv: [process.execPath, "--import", "tsx", "src/cli/main.ts", "serve", "--aggregate"],
+          cwd: ROOT,
+          // The migrations run first: about 2 s per DDL statement on three nodes, more under load.
+          readyTimeoutMs: 240_000,
+        },
       );
       const server = api;
       mark("api ready");

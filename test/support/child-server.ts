@@ -47,6 +47,8 @@ export interface ChildCommand {
   /** Another user to run it as (this process must be root). */
   readonly uid?: number;
   readonly gid?: number;
+  /** How long it may take to become ready (default 60 s; migrations on a cluster take longer). */
+  readonly readyTimeoutMs?: number;
 }
 
 const FROM_SOURCES: ChildCommand = {
@@ -74,7 +76,7 @@ export async function startChildServer(
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + (command.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (spawnError !== undefined) throw new Error(`${command.argv.join(" ")}: ${spawnError.message}`);
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
