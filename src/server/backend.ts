@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DirectRecorder, type Recorder } from "../services/ingest.js";
-import type { ChangeFeed } from "../services/live.js";
+import type { ChangeFeed } from "../services/live/change-feed.js";
 import type { PubSub } from "../services/pubsub.js";
 import type { AfterWriteStep } from "../store/cassandra/shard/shard-writer.js";
 import type { EventReader, StoreLifecycle } from "../store/port.js";

@@ -1,5 +1,5 @@
 import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
-import type { LiveEvent } from "../../services/live.js";
+import type { LiveEvent } from "../../services/live/commit-changes.js";
 import { resolvePeriod } from "../../services/queries.js";
 import type { Standing as StoreStanding, UserTally } from "../../store/port.js";
 import { nonEmpty, pageSize, referenceTime, typeFilter } from "../arguments.js";
