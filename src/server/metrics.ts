@@ -67,6 +67,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly websocketLimitCloses = new Counter({
+    name: "eventscore_live_limit_refusals_total",
+    help: "Sockets closed and subscriptions refused by the live-update limits, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
   readonly websocketsOpen = new Gauge({
     name: "eventscore_websocket_connections_open",
     help: "graphql-ws connections currently open",

@@ -12,6 +12,17 @@ import { Score } from "../types/score.js";
 
 type Data<Args> = SubscribeResolverData<unknown, Args, Context>;
 
+/**
+ * How each subscription's pushes may wait for a slow client: a score or a top N is a state, so
+ * only the latest one need be sent (intermediate states may be skipped); recorded events are
+ * each sent, in order, until the connection's buffer limit.
+ */
+export const LIVE_DELIVERY: Readonly<Record<string, "latest" | "every">> = {
+  scoreChanged: "latest",
+  leaderboardChanged: "latest",
+  eventRecorded: "every",
+};
+
 @Resolver()
 export class SubscriptionResolver {
   @Subscription(() => Score, {
