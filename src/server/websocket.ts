@@ -15,6 +15,7 @@ import {
 import { handleProtocols, makeServer, type Context as WsContext } from "graphql-ws";
 import { WebSocketServer } from "ws";
 import { LIVE_DELIVERY } from "../graphql/resolvers/subscription-resolver.js";
+import { Lru } from "../store/cassandra/shard/lru.js";
 import type { App } from "./app.js";
 import { ANONYMOUS, callerName, credentialFrom, type Authenticator, type Caller } from "./auth.js";
 import { formatGraphQLError, withoutSuggestions, type ErrorPolicy } from "./format-error.js";
@@ -45,6 +46,9 @@ type Connection = {
   streams?: Set<string>;
 };
 type Ctx = WsContext<Record<string, unknown> | undefined, SocketExtra & Connection>;
+
+/** How many distinct valid documents the WebSocket server remembers. */
+const VALID_DOCUMENTS_KEPT = 1000;
 
 /** Where the shared executor sends a subscription's pushes, by its request context. */
 const liveTargets = new WeakMap<object, LiveTarget>();
@@ -89,6 +93,8 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
   let refusing = false;
   let nextConnection = 0;
   const limits = new LiveLimits(live);
+  /** Documents that parsed and validated, by their text (a document never changes once parsed). */
+  const validDocuments = new Lru<string, DocumentNode>(VALID_DOCUMENTS_KEPT);
 
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
@@ -146,21 +152,25 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
     },
     onSubscribe: (ctx: Ctx, id, payload) => {
       if (refusing) return [shuttingDown()];
-      const tooLong = tokenLimitExceeded(payload.query, hardening.maxTokens);
-      if (tooLong) return [tooLong];
-      let document: DocumentNode;
-      try {
-        document = parse(payload.query, { maxTokens: hardening.maxTokens });
-      } catch (error) {
-        const parseError = error as GraphQLError;
-        return [tokenLimitRefusal(parseError.message) ?? coded(parseError, "GRAPHQL_PARSE_FAILED")];
-      }
-      const invalid = validate(app.schema, document, rules);
-      if (invalid.length > 0) {
-        const paths = inputPaths(document);
-        return invalid.map(
-          (error) => inputValueError(error, paths) ?? coded(error, "GRAPHQL_VALIDATION_FAILED"),
-        );
+      // Thousands of clients send the same few documents: each is checked once, then reused.
+      let document = validDocuments.get(payload.query);
+      if (document === undefined) {
+        const tooLong = tokenLimitExceeded(payload.query, hardening.maxTokens);
+        if (tooLong) return [tooLong];
+        try {
+          document = parse(payload.query, { maxTokens: hardening.maxTokens });
+        } catch (error) {
+          const parseError = error as GraphQLError;
+          return [tokenLimitRefusal(parseError.message) ?? coded(parseError, "GRAPHQL_PARSE_FAILED")];
+        }
+        const invalid = validate(app.schema, document, rules);
+        if (invalid.length > 0) {
+          const paths = inputPaths(document);
+          return invalid.map(
+            (error) => inputValueError(error, paths) ?? coded(error, "GRAPHQL_VALIDATION_FAILED"),
+          );
+        }
+        validDocuments.set(payload.query, document);
       }
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) {
