@@ -19,6 +19,7 @@ import type {
 } from "../port.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqliteStatements } from "./statements.js";
+import { WriterThread } from "./writer.js";
 
 export interface SqliteStoreOptions {
   /** File path, or ":memory:". */
@@ -29,6 +30,12 @@ export interface SqliteStoreOptions {
    * FULL affordable.
    */
   readonly synchronous?: "FULL" | "NORMAL";
+  /**
+   * "thread": appends run in a worker thread on a connection of their own (writer.ts), so that a
+   * transaction and its fsync do not hold this thread's event loop; the server uses it for a file.
+   * "inline" (the default, and always for ":memory:", which one connection alone can see): here.
+   */
+  readonly writer?: "inline" | "thread";
 }
 
 interface EventRow {
@@ -56,8 +63,13 @@ export class SqliteStore implements EventStore, ReportSource {
   readonly kind = "sqlite";
   private readonly db: SqliteDatabase;
   private statements: SqliteStatements | null = null;
+  private readonly writer: WriterThread | null;
 
   constructor(options: SqliteStoreOptions) {
+    this.writer =
+      options.writer === "thread" && options.path !== ":memory:"
+        ? new WriterThread({ path: options.path, synchronous: options.synchronous ?? "FULL" })
+        : null;
     this.db = new Database(options.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
@@ -87,6 +99,7 @@ export class SqliteStore implements EventStore, ReportSource {
         .immediate();
     }
     this.statements = new SqliteStatements(this.db);
+    await this.writer?.start();
   }
 
   async ping(): Promise<void> {
@@ -94,6 +107,7 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -102,6 +116,7 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 
   async appendWithChanges(events: readonly Appendable[]): Promise<AppendResult> {
+    if (this.writer) return this.writer.append(events);
     const s = this.ready();
     const run = this.db.transaction((): AppendResult => {
       const outcomes: AppendOutcome[] = [];
