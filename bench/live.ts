@@ -264,7 +264,7 @@ function print(result: PhaseResult): void {
     `  scoreChanged: ${r.score.delivered} of ${r.score.expected} delivered (${(r.score.expected - r.score.delivered).toString()} coalesced), final right ${r.score.finalRight}/${r.score.users}, backwards ${r.score.backwards}`,
   );
   console.log(
-    `  eventRecorded: ${r.releases.delivered} of ${r.releases.expected} delivered, complete and in order ${r.releases.completeInOrder}/${r.releases.subscriptions}`,
+    `  eventRecorded: ${r.releases.delivered} of ${r.releases.expected} delivered, complete (each once) ${r.releases.complete}/${r.releases.subscriptions}, in the same order ${r.releases.sameOrder}`,
   );
   console.log(
     `  leaderboardChanged: ${r.board.pushes} pushes, final right ${r.board.finalRight}/${r.board.subscriptions}, latency from send ${q(r.leaderboard.fromSend)} (coalesced to 1/s)`,
