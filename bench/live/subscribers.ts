@@ -237,8 +237,8 @@ async function finish(request: FinishRequest): Promise<SubscriberReport> {
     releases: {
       expected: plan.releases * releaseSeen.length,
       delivered: releaseSeen.reduce((n, seen) => n + seen.length, 0),
-      complete: complete.length,
-      sameOrder: complete.filter((seen) => seen.join() === order).length,
+      complete: whole.length,
+      sameOrder: whole.filter((seen) => seen.join() === order).length,
       subscriptions: releaseSeen.length,
     },
     board: {
