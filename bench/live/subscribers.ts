@@ -216,10 +216,10 @@ async function finish(request: FinishRequest): Promise<SubscriberReport> {
     await new Promise((r) => setTimeout(r, 50));
   const finishedWaitingMs = performance.now() - started;
   const releaseIds = [...plan.releaseBatch.keys()].sort().join();
-  const complete = releaseSeen.filter(
+  const whole = releaseSeen.filter(
     (seen) => seen.length === plan.releases && [...seen].sort().join() === releaseIds,
   );
-  const order = complete[0]?.join();
+  const order = whole[0]?.join();
   const expectedScore = plan.users.reduce((n, user) => n + new Set(plan.countBatch.get(user) ?? []).size, 0);
   const report: SubscriberReport = {
     openMs: 0,
