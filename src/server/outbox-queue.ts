@@ -5,10 +5,10 @@
  * subscription. A frame without a slot (eventRecorded, replies, protocol messages) is kept.
  * Pure bookkeeping, so the coalescing rules are tested without a socket.
  */
-export class OutboxQueue {
-  private entries: Entry[] = [];
+export class OutboxQueue<F = string> {
+  private entries: Entry<F>[] = [];
   private head = 0;
-  private readonly bySlot = new Map<string, Entry>();
+  private readonly bySlot = new Map<string, Entry<F>>();
   private size = 0;
   private count = 0;
 
@@ -21,9 +21,11 @@ export class OutboxQueue {
     return this.count;
   }
 
-  /** Queues a frame; true when it replaced a waiting frame of its slot rather than adding one. */
-  enqueue(frame: string, slot: string | null = null): boolean {
-    const bytes = Buffer.byteLength(frame);
+  /**
+   * Queues a frame of `bytes` bytes (a string's UTF-8 length by default); true when it replaced a
+   * waiting frame of its slot rather than adding one.
+   */
+  enqueue(frame: F, slot: string | null = null, bytes = Buffer.byteLength(String(frame))): boolean {
     if (slot !== null) {
       const waiting = this.bySlot.get(slot);
       if (waiting) {
@@ -33,7 +35,7 @@ export class OutboxQueue {
         return true;
       }
     }
-    const entry: Entry = { frame, bytes, slot };
+    const entry: Entry<F> = { frame, bytes, slot };
     this.entries.push(entry);
     if (slot !== null) this.bySlot.set(slot, entry);
     this.size += bytes;
@@ -42,7 +44,7 @@ export class OutboxQueue {
   }
 
   /** The oldest waiting frame, taken off the queue. */
-  shift(): string | undefined {
+  shift(): F | undefined {
     while (this.head < this.entries.length) {
       const entry = this.entries[this.head++]!;
       if (this.head === this.entries.length) {
@@ -52,7 +54,7 @@ export class OutboxQueue {
         this.entries = this.entries.slice(this.head);
         this.head = 0;
       }
-      if (entry === DROPPED) continue;
+      if (entry.dropped) continue;
       this.size -= entry.bytes;
       this.count -= 1;
       if (entry.slot !== null) this.bySlot.delete(entry.slot);
@@ -68,8 +70,7 @@ export class OutboxQueue {
     this.bySlot.delete(slot);
     this.size -= entry.bytes;
     this.count -= 1;
-    const index = this.entries.indexOf(entry, this.head);
-    if (index >= 0) this.entries[index] = DROPPED;
+    entry.dropped = true;
   }
 
   clear(): void {
@@ -81,11 +82,10 @@ export class OutboxQueue {
   }
 }
 
-interface Entry {
-  frame: string;
+interface Entry<F> {
+  frame: F;
   bytes: number;
   readonly slot: string | null;
+  /** Left in place by drop, skipped by shift. */
+  dropped?: true;
 }
-
-/** A hole left by a dropped frame; skipped by shift. */
-const DROPPED: Entry = { frame: "", bytes: 0, slot: null };

@@ -8,7 +8,7 @@ import {
   type GraphQLFormattedError,
 } from "graphql";
 import { StreamOverflowError } from "../services/live/watch-stream.js";
-import type { SocketOutbox } from "./websocket-outbox.js";
+import type { PushFrame, SocketOutbox } from "./websocket-outbox.js";
 
 /** How a subscription's pushes wait for a slow socket: only the latest, or every one. */
 export type Delivery = "latest" | "every";
@@ -30,7 +30,7 @@ export interface SharedSubscriptionsOptions {
 /** A subscription of one socket in a group, as graphql-ws iterates it: it never yields. */
 class Member implements AsyncIterableIterator<never> {
   /** The start of every frame this member sends: everything but the payload. */
-  readonly prefix: string;
+  readonly head: Buffer;
   private settle: ((error: unknown) => void) | null = null;
   private readonly ended: Promise<IteratorResult<never>>;
   private left = false;
@@ -39,7 +39,7 @@ class Member implements AsyncIterableIterator<never> {
     readonly target: LiveTarget,
     private readonly leave: (member: Member) => void,
   ) {
-    this.prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
+    this.head = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
     this.ended = new Promise((resolve, reject) => {
       this.settle = (error) => (error === null ? resolve({ value: undefined, done: true }) : reject(error));
     });
@@ -47,11 +47,9 @@ class Member implements AsyncIterableIterator<never> {
     this.ended.catch(() => undefined);
   }
 
-  deliver(payload: string): void {
-    this.target.outbox.send(
-      `${this.prefix}${payload}}`,
-      this.target.delivery === "latest" ? this.target.id : null,
-    );
+  deliver(payload: Buffer): void {
+    const frame: PushFrame = { head: this.head, body: payload };
+    this.target.outbox.push(frame, this.target.delivery === "latest" ? this.target.id : null);
   }
 
   /** The group ended: graphql-ws completes the operation, or sends `error` when `error` is set. */
@@ -169,8 +167,8 @@ export class SharedSubscriptions {
           contextValue: this.options.context(),
         });
         if (group.closed) break;
-        const payload = JSON.stringify(
-          result.errors ? { ...result, errors: this.options.format(result.errors) } : result,
+        const payload = Buffer.from(
+          JSON.stringify(result.errors ? { ...result, errors: this.options.format(result.errors) } : result),
         );
         for (const member of group.members) member.deliver(payload);
       }

@@ -14,6 +14,18 @@ export const SLOW_CONSUMER_CLOSE_CODE = 4421;
 /** What a socket's transport holds in user space before it stops handing frames to it. */
 const WRITE_HIGH_WATER_BYTES = 64 * 1024;
 
+/**
+ * A live push, written as a raw WebSocket text frame: `head` (this subscription's
+ * `{"id":…,"type":"next","payload":`), `body` (the payload, serialized once and shared by every
+ * subscriber of the same operation), then `}`. No copy of the payload is made per subscriber.
+ */
+export interface PushFrame {
+  readonly head: Buffer;
+  readonly body: Buffer;
+}
+
+const FRAME_END = Buffer.from("}");
+
 export interface OutboxOptions {
   /** Most bytes that may wait for one socket (queued plus unsent in its transport). */
   readonly maxBufferedBytes: number;
@@ -30,9 +42,11 @@ export interface OutboxOptions {
  * better than letting memory grow, and the other sockets are not held up by it.
  */
 export class SocketOutbox {
-  private readonly queue = new OutboxQueue();
+  private readonly queue = new OutboxQueue<string | PushFrame>();
   private waitingForDrain = false;
   private closed = false;
+  /** Marked for the scheduler's next turn (saves marking it again for every push of a fan-out). */
+  marked = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -54,12 +68,26 @@ export class SocketOutbox {
     return this.queue.bytes + this.transport.writableLength;
   }
 
-  /** Queues a frame; with a slot, it replaces that slot's frame still waiting (latest wins). */
-  send(frame: string, slot: string | null = null): void {
+  /** Queues a protocol message (a reply, ack, pong, complete or error), kept in order with pushes. */
+  send(frame: string): void {
     if (this.closed) return;
-    this.queue.enqueue(frame, slot);
-    if (this.bufferedBytes > this.options.maxBufferedBytes) return this.closeAsSlow();
-    if (!this.waitingForDrain) this.scheduler.mark(this);
+    const bytes = Buffer.byteLength(frame);
+    this.queue.enqueue(frame, null, bytes);
+    this.afterEnqueue(bytes);
+  }
+
+  /** Queues a live push; with a slot, it replaces that slot's push still waiting (latest wins). */
+  push(frame: PushFrame, slot: string | null): void {
+    if (this.closed) return;
+    const bytes = frame.head.length + frame.body.length + FRAME_END.length;
+    this.queue.enqueue(frame, slot, bytes);
+    this.afterEnqueue(bytes);
+  }
+
+  /** Slow: more than the limit was already waiting when this frame came (one frame may be larger). */
+  private afterEnqueue(bytes: number): void {
+    if (this.bufferedBytes - bytes > this.options.maxBufferedBytes) return this.closeAsSlow();
+    if (!this.waitingForDrain && !this.marked) this.scheduler.mark(this);
   }
 
   /** Forgets what a finished subscription still had waiting in its slot. */
@@ -69,6 +97,7 @@ export class SocketOutbox {
 
   /** Writes waiting frames while the transport has room; called by the scheduler. */
   flush(): void {
+    this.marked = false;
     if (this.closed || this.queue.length === 0) return;
     if (this.socket.readyState !== this.socket.OPEN) return this.discard();
     this.transport.cork();
@@ -76,12 +105,37 @@ export class SocketOutbox {
       while (this.transport.writableLength < WRITE_HIGH_WATER_BYTES) {
         const frame = this.queue.shift();
         if (frame === undefined) break;
-        this.socket.send(frame);
+        if (typeof frame === "string") this.socket.send(frame);
+        else this.writePush(frame);
       }
     } finally {
       this.transport.uncork();
     }
     if (this.queue.length > 0) this.waitingForDrain = true;
+  }
+
+  /**
+   * Writes a push as one unmasked, unfragmented text frame straight to the TCP socket. Safe beside
+   * `ws`'s own writes: without per-message compression (off on this server) `ws` writes each of
+   * its frames whole and at once, so frames never interleave.
+   */
+  private writePush({ head, body }: PushFrame): void {
+    const length = head.length + body.length + FRAME_END.length;
+    const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+    const start = Buffer.allocUnsafe(headerLength + head.length);
+    start[0] = 0x81; // FIN, text
+    if (headerLength === 2) start[1] = length;
+    else if (headerLength === 4) {
+      start[1] = 126;
+      start.writeUInt16BE(length, 2);
+    } else {
+      start[1] = 127;
+      start.writeBigUInt64BE(BigInt(length), 2);
+    }
+    head.copy(start, headerLength);
+    this.transport.write(start);
+    this.transport.write(body);
+    this.transport.write(FRAME_END);
   }
 
   private closeAsSlow(): void {
@@ -112,6 +166,7 @@ export class FlushScheduler {
   constructor(private readonly sliceMs = 5) {}
 
   mark(outbox: SocketOutbox): void {
+    outbox.marked = true;
     this.dirty.add(outbox);
     this.pending ??= setImmediate(this.run);
   }

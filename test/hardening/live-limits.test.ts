@@ -134,6 +134,26 @@ describe("slow consumers", () => {
   });
   afterAll(() => server.stop());
 
+  it("writes pushes of every WebSocket frame length (7-, 16- and 64-bit) intact", async () => {
+    const socket = await LiveSocket.open(server.wsUrl);
+    const received = socket.subscribe<{ eventRecorded: { id: string; payload: { text: string } } }>(
+      "sizes",
+      `subscription { eventRecorded(userId: "sizes") { id payload } }`,
+    );
+    await settle();
+    // Two-byte characters: frames of about 90 bytes, 290 bytes and 65,600 bytes (past 65,535).
+    const lengths = [1, 100, 32_760];
+    await server.gql(RECORD, {
+      e: lengths.map((n) => event(`size-${n}`, "sizes", { text: "é".repeat(n) })),
+    });
+    await until(
+      () => received.data.length === lengths.length,
+      () => "every size pushed",
+    );
+    expect(received.data.map((d) => d.eventRecorded.payload.text)).toEqual(lengths.map((n) => "é".repeat(n)));
+    socket.close();
+  });
+
   it(`closes a socket that does not read its updates with ${SLOW_CONSUMER_CLOSE_CODE}, and keeps serving the others`, async () => {
     const slow = await LiveSocket.open(server.wsUrl);
     const healthy = await LiveSocket.open(server.wsUrl);
