@@ -25,6 +25,8 @@ export interface SharedSubscriptionsOptions {
   readonly context: () => unknown;
   /** The errors of a pushed result as the client sees them (formatted and counted once). */
   readonly format: (errors: readonly GraphQLError[]) => GraphQLFormattedError[];
+  /** Called with the number of members each pushed value went to (for metrics). */
+  readonly pushed?: (members: number) => void;
 }
 
 /** A subscription of one socket in a group, as graphql-ws iterates it: it never yields. */
@@ -171,6 +173,7 @@ export class SharedSubscriptions {
           JSON.stringify(result.errors ? { ...result, errors: this.options.format(result.errors) } : result),
         );
         for (const member of group.members) member.deliver(payload);
+        this.options.pushed?.(group.members.size);
       }
     } catch (error) {
       failure = error instanceof GraphQLError ? error : liveFailure(error);

@@ -106,7 +106,9 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
   const shared = new SharedSubscriptions({
     context: () => createRequestContext(app.services, ANONYMOUS, undefined, "live", Deadline.none()),
     format,
+    pushed: (members) => metrics.livePushes.inc(members),
   });
+  metrics.liveSizes = () => ({ ...app.services.subscriptions.watches, executions: shared.size });
 
   const server = makeServer<Record<string, unknown> | undefined, SocketExtra & Connection>({
     schema: app.schema,

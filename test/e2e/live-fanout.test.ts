@@ -123,10 +123,12 @@ async function checkDelivery(
   hosts: TestServer[],
   run: string,
   commits: "requests" | "log" = "requests",
+  whileOpen: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const truth = plan(run);
   const opened = await openSubscriptions(hosts, run);
   try {
+    await whileOpen();
     for (const batch of truth.batches) {
       const reply = await writer.gql<{ recordEvents: { accepted: number } }>(RECORD, { e: batch });
       expect(reply.data?.recordEvents.accepted).toBe(100);
@@ -204,7 +206,16 @@ describe("live fan-out: 2,550 subscriptions on one instance", { timeout: 180_000
   afterAll(() => server?.stop());
 
   it("gives every subscriber every change it asked for, in order, with the right final value", async () => {
-    await checkDelivery(server, [server], `one-${Date.now()}`);
+    await checkDelivery(server, [server], `one-${Date.now()}`, "requests", async () => {
+      // Held once per distinct watch and execution, however many subscribers share them.
+      const text = await (await fetch(server.url.replace("/graphql", "/metrics"))).text();
+      const watches = (kind: string) =>
+        Number(new RegExp(`^eventscore_live_watches\\{kind="${kind}"\\} (\\d+)`, "m").exec(text)?.[1]);
+      expect(watches("scoreChanged")).toBe(USERS);
+      expect(watches("eventRecorded")).toBe(101); // the 400 ReleaseEvent filters are one, plus 100 users
+      expect(watches("leaderboardChanged")).toBe(1);
+      expect(watches("execution")).toBe(USERS + 1 + 100 + 1);
+    });
   });
 });
 
