@@ -1,5 +1,5 @@
 import type { Window } from "../domain/time.js";
-import type { Standing, UserTally } from "../store/port.js";
+import type { Standing, TallyChange, UserTally } from "../store/port.js";
 import type { ChangeFeed } from "./live/change-feed.js";
 import type { CommitChanges, LiveEvent } from "./live/commit-changes.js";
 import { LeaderboardRefresh } from "./live/leaderboard-refresh.js";
@@ -31,8 +31,20 @@ export interface SubscriptionOptions {
 }
 
 class ScoreWatch extends Watchers<UserTally> {
-  /** Counts only grow: a change counting no more events than the last pushed one is older. */
+  /**
+   * What was last pushed. Within one bucket counts only grow, so a change counting no more events
+   * is older; a watch of "now" moves to the next bucket when the period turns, and starts over.
+   */
+  lastBucket: string | null = null;
   lastCount = -1;
+
+  /** Pushes the change unless it is older than (or the same as) what was pushed last. */
+  offer(change: TallyChange): void {
+    if (change.period.bucket === this.lastBucket && change.tally.count <= this.lastCount) return;
+    this.lastBucket = change.period.bucket;
+    this.lastCount = change.tally.count;
+    this.push(change.tally);
+  }
 }
 
 /**
@@ -116,11 +128,7 @@ export class SubscriptionService {
     const now = currentBuckets(this.now());
     for (const event of commit.events) for (const watch of this.events_.matching(event)) watch.push(event);
     for (const change of commit.tallies) {
-      for (const watch of this.scores_.matching(change, now)) {
-        if (change.tally.count <= watch.lastCount) continue;
-        watch.lastCount = change.tally.count;
-        watch.push(change.tally);
-      }
+      for (const watch of this.scores_.matching(change, now)) watch.offer(change);
     }
     if (this.boards.size > 0) {
       for (const refresh of this.boards.touched(boardsTouched(commit.events), now)) refresh.touch();

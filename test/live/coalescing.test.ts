@@ -171,6 +171,34 @@ describe("SubscriptionService fan-out rules", () => {
     expect(service.watches.scores).toBe(0);
   });
 
+  it("starts a watch of today over when the day turns, and keeps it from going backwards within a day", async () => {
+    let now = new Date("2024-05-08T23:59:00Z");
+    const clocked = new SubscriptionService(feed, queries, {
+      leaderboardIntervalMs: 200,
+      onError: (error) => {
+        throw error;
+      },
+      now: () => now,
+    });
+    const today = clocked.scores("eve", "DAY", null);
+    const change = (bucket: string, count: number): CommitChanges => ({
+      events: [],
+      tallies: [
+        { period: { window: "DAY", bucket }, tally: { userId: "eve", count, points: count, byType: [] } },
+      ],
+    });
+    clocked.dispatch(change("2024-05-08", 40));
+    expect((await take(today, 1)).map((t) => t.count)).toEqual([40]);
+    now = new Date("2024-05-09T00:01:00Z");
+    clocked.dispatch(change("2024-05-08", 41)); // yesterday's: not today's any more
+    clocked.dispatch(change("2024-05-09", 1));
+    clocked.dispatch(change("2024-05-09", 1)); // the same again: skipped
+    clocked.dispatch(change("2024-05-09", 2));
+    // Latest wins for a consumer that did not take: 1 was replaced by 2.
+    expect((await take(today, 1)).map((t) => t.count)).toEqual([2]);
+    await today.return?.();
+  });
+
   it("takes score pushes from the write path's changes: a tally equal to what the store reads back", async () => {
     const scores = service.scores("bea", "DAY", new Date("2024-05-08T00:00:00Z"));
     const sent = await commit([ready("b1", "bea", "PushEvent", 2), ready("b2", "bea", "IssuesEvent", 4)]);
