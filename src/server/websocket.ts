@@ -89,6 +89,9 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
     path: GRAPHQL_PATH,
     maxPayload: maxBodyBytes,
     handleProtocols,
+    // Off, and it must stay off: the outbox writes pushes as raw frames beside ws's own, which is
+    // safe only while ws writes every frame whole and at once (websocket-outbox.ts writePush).
+    perMessageDeflate: false,
   });
   let refusing = false;
   let nextConnection = 0;
