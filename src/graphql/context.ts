@@ -21,6 +21,13 @@ export interface Context {
   readonly loaders: Loaders;
 }
 
+/** Loaders are made on first use: most live pushes and many requests never load anything. */
 export function createContext(services: Services): Context {
-  return { services, loaders: createLoaders(services.queries) };
+  let loaders: Loaders | null = null;
+  return {
+    services,
+    get loaders() {
+      return (loaders ??= createLoaders(services.queries));
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { encodeEventCursor, encodeRankCursor } from "../domain/cursor.js";
 import { periodRange, type Period } from "../domain/time.js";
-import type { LiveEvent } from "../services/live.js";
+import type { LiveEvent } from "../services/live/commit-changes.js";
 import type { Page } from "../services/queries.js";
 import type { Standing as StoreStanding, StoredEvent, UserTally } from "../store/port.js";
 import { Event, type EventConnection } from "./types/event.js";

@@ -2,7 +2,7 @@ import type { GraphQLSchema } from "graphql";
 import type { Services } from "../graphql/context.js";
 import { createSchema } from "../graphql/schema.js";
 import { IngestService, type Recorder } from "../services/ingest.js";
-import { ChangeFeed } from "../services/live.js";
+import { ChangeFeed } from "../services/live/change-feed.js";
 import { InProcessPubSub, type PubSub } from "../services/pubsub.js";
 import { QueryService } from "../services/queries.js";
 import { ReportService } from "../services/reports.js";
@@ -39,7 +39,7 @@ export async function createApp(
   metrics: Metrics = new Metrics({ processMetrics: false }),
   faults: Pick<BackendDeps, "afterWriteStep"> = {},
 ): Promise<App> {
-  const pubsub = await openPubSub(config);
+  const pubsub = await openPubSub(config, logger);
   const feed = new ChangeFeed(pubsub, (error) =>
     logger.error("live update not published", errorFields(error)),
   );
@@ -53,6 +53,10 @@ export async function createApp(
   const { store } = backend;
   const queries = new QueryService(store);
   const bots = new Set(config.botAccounts.map((login) => login.toLowerCase()));
+  const subscriptions = new SubscriptionService(feed, queries, {
+    leaderboardIntervalMs: config.leaderboardIntervalMs,
+    onError: (error) => logger.warn("live update not computed", errorFields(error)),
+  });
   const services: Services = {
     ingest: new IngestService(backend.recorder, {
       rules: config.rules,
@@ -62,13 +66,20 @@ export async function createApp(
       isRanked: (userId) => config.rankBots || !isBot(userId, bots),
     }),
     queries,
-    subscriptions: new SubscriptionService(feed, queries, config.leaderboardIntervalMs),
+    subscriptions,
     reports: new ReportService(store, config.maxReportDays),
     rules: config.rules,
     maxPageSize: config.maxPageSize,
   };
   instrumentIngest(services.ingest, metrics);
   const schema = await createSchema();
+  try {
+    await subscriptions.start();
+  } catch (error) {
+    await backend.close();
+    await pubsub.close();
+    throw error;
+  }
   return {
     config,
     store,
@@ -81,6 +92,7 @@ export async function createApp(
     rebuild: () => backend.rebuild(),
     startAggregator: backend.startAggregator,
     close: async () => {
+      subscriptions.stop();
       await backend.close();
       await pubsub.close();
     },
@@ -92,8 +104,9 @@ export function isBot(userId: string, knownBots: ReadonlySet<string>): boolean {
   return userId.endsWith("[bot]") || knownBots.has(userId.toLowerCase());
 }
 
-async function openPubSub(config: Config): Promise<PubSub> {
-  if (config.pubsub.kind === "memory") return new InProcessPubSub();
+async function openPubSub(config: Config, logger: Logger): Promise<PubSub> {
+  const onError = (error: unknown): void => logger.warn("pub/sub message not delivered", errorFields(error));
+  if (config.pubsub.kind === "memory") return new InProcessPubSub(onError);
   const { RedisPubSub } = await import("../services/redis-pubsub.js");
-  return RedisPubSub.connect(config.pubsub.url);
+  return RedisPubSub.connect(config.pubsub.url, onError);
 }

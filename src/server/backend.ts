@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DirectRecorder, type Recorder } from "../services/ingest.js";
-import type { ChangeFeed } from "../services/live.js";
+import type { ChangeFeed } from "../services/live/change-feed.js";
 import type { PubSub } from "../services/pubsub.js";
 import type { AfterWriteStep } from "../store/cassandra/shard/shard-writer.js";
 import type { EventReader, StoreLifecycle } from "../store/port.js";
@@ -47,7 +47,12 @@ export interface BackendDeps {
 export async function openBackend(config: Config, deps: BackendDeps): Promise<Backend> {
   if (config.store.kind === "sqlite") {
     if (config.store.path !== ":memory:") mkdirSync(dirname(config.store.path), { recursive: true });
-    const raw = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+    // Appends in a thread of their own, so that commits do not hold the event loop (live updates).
+    const raw = new SqliteStore({
+      path: config.store.path,
+      synchronous: config.store.synchronous,
+      writer: "thread",
+    });
     await raw.migrate();
     const store = instrumentStore(raw, deps.metrics);
     return {

@@ -55,6 +55,8 @@ export interface Config {
   readonly maxPageSize: number;
   readonly maxReportDays: number;
   readonly leaderboardIntervalMs: number;
+  /** Live-update limits over WebSocket: see README "Live updates". */
+  readonly live: LiveConfig;
   readonly rankBots: boolean;
   readonly botAccounts: readonly string[];
   /** Auth, request limits, shutdown and logging: see README "Production". */
@@ -86,9 +88,30 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: read.integer("EVENTSCORE_MAX_PAGE_SIZE", 100, 1, 10_000),
     maxReportDays: read.integer("EVENTSCORE_MAX_REPORT_DAYS", 366, 1, 36_600),
     leaderboardIntervalMs: read.integer("EVENTSCORE_LEADERBOARD_INTERVAL_MS", 1000, 0, 3_600_000),
+    live: liveConfig(read),
     rankBots: read.boolean("EVENTSCORE_RANK_BOTS", false),
     botAccounts: read.list("EVENTSCORE_BOT_ACCOUNTS", []),
     hardening: hardeningConfig(read, maxBatchSize),
+  };
+}
+
+export interface LiveConfig {
+  /** Most graphql-ws sockets per API key, or per client address without a key (close 4420). */
+  readonly maxSocketsPerClient: number;
+  /** Most subscriptions on one socket (TOO_MANY_SUBSCRIPTIONS). */
+  readonly maxSubscriptionsPerSocket: number;
+  /** Most subscriptions on this instance (TOO_MANY_SUBSCRIPTIONS). */
+  readonly maxSubscriptions: number;
+  /** Most bytes waiting to be written to one socket before it is closed as slow (4421). */
+  readonly maxBufferedBytes: number;
+}
+
+function liveConfig(read: EnvReader): LiveConfig {
+  return {
+    maxSocketsPerClient: read.integer("EVENTSCORE_WS_MAX_SOCKETS_PER_CLIENT", 1000, 1, 10_000_000),
+    maxSubscriptionsPerSocket: read.integer("EVENTSCORE_WS_MAX_SUBSCRIPTIONS_PER_SOCKET", 100, 1, 1_000_000),
+    maxSubscriptions: read.integer("EVENTSCORE_MAX_SUBSCRIPTIONS", 100_000, 1, 100_000_000),
+    maxBufferedBytes: read.integer("EVENTSCORE_WS_MAX_BUFFERED_BYTES", 1_048_576, 1024, 1_073_741_824),
   };
 }
 

@@ -67,6 +67,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly websocketLimitCloses = new Counter({
+    name: "eventscore_live_limit_refusals_total",
+    help: "Sockets closed and subscriptions refused by the live-update limits, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  /** What the live fan-out holds, read when scraped (set by the WebSocket server). */
+  liveSizes: (() => { events: number; scores: number; leaderboards: number; executions: number }) | null =
+    null;
+
+  readonly liveWatches = new Gauge({
+    name: "eventscore_live_watches",
+    help: "Distinct live watches held (subscribers sharing one count once), by kind; kind execution: distinct subscription executions",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+    collect: () => {
+      const sizes = this.liveSizes?.();
+      if (!sizes) return;
+      this.liveWatches.set({ kind: "eventRecorded" }, sizes.events);
+      this.liveWatches.set({ kind: "scoreChanged" }, sizes.scores);
+      this.liveWatches.set({ kind: "leaderboardChanged" }, sizes.leaderboards);
+      this.liveWatches.set({ kind: "execution" }, sizes.executions);
+    },
+  });
+
+  readonly livePushes = new Counter({
+    name: "eventscore_live_pushes_total",
+    help: "Live pushes queued for subscribers (before latest-wins coalescing in slow sockets' outboxes)",
+    registers: [this.registry],
+  });
+
   readonly websocketsOpen = new Gauge({
     name: "eventscore_websocket_connections_open",
     help: "graphql-ws connections currently open",

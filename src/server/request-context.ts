@@ -18,6 +18,16 @@ export function createRequestContext(
   requestId: string,
   deadline: Deadline,
 ): RequestContext {
-  const rateKey = caller.kind === "key" ? `key:${caller.name}` : `address:${remoteAddress ?? "unknown"}`;
-  return { ...createContext(services), caller, rateKey, requestId, deadline };
+  return {
+    ...createContext(services),
+    caller,
+    rateKey: clientKey(caller, remoteAddress),
+    requestId,
+    deadline,
+  };
+}
+
+/** Who a caller counts as for per-client limits: the key's name, or the client address without a key. */
+export function clientKey(caller: Caller, remoteAddress: string | undefined): string {
+  return caller.kind === "key" ? `key:${caller.name}` : `address:${remoteAddress ?? "unknown"}`;
 }

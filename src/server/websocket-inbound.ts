@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from "ws";
+import { closeForLimit } from "./websocket-close.js";
 
 /**
  * The close code for a socket that sent more than EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND messages
@@ -15,9 +16,6 @@ export interface InboundOptions {
   /** Called when a socket is closed for its message rate (for the log). */
   readonly onLimit?: (socket: WebSocket) => void;
 }
-
-/** How long a socket closed for its rate has to answer the close frame before it is cut. */
-const CLOSE_GRACE_MS = 1000;
 
 type Listener = (data: RawData, isBinary: boolean) => void;
 
@@ -84,12 +82,7 @@ export class InboundScheduler {
       inbox.closed = true;
       inbox.pending.length = 0;
       this.options.onLimit?.(inbox.socket);
-      const { socket } = inbox;
-      socket.close(MESSAGE_RATE_CLOSE_CODE, `more than ${rate} messages in a second`);
-      // Stop reading what it keeps sending (frames would still be parsed until its close reply),
-      // and end the connection soon even if that reply never comes.
-      socket.pause();
-      setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+      closeForLimit(inbox.socket, MESSAGE_RATE_CLOSE_CODE, `more than ${rate} messages in a second`);
       return;
     }
     inbox.tokens -= 1;

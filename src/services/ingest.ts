@@ -8,7 +8,7 @@ import {
 import { weightOf, type ScoringRules } from "../domain/scoring.js";
 import type { AppendOutcome, EventStore, ReadyEvent } from "../store/port.js";
 import { GroupCommitter } from "./group-commit.js";
-import type { ChangeFeed } from "./live.js";
+import type { ChangeFeed } from "./live/change-feed.js";
 
 /**
  * How long a recording call waits: APPLIED until the events are counted (exact outcomes per
@@ -71,26 +71,31 @@ export class BatchTooLargeError extends Error {
 }
 
 /**
- * The embedded path: writes through group commit, so concurrent requests share transactions,
- * and announces what was inserted once it is durable. Always applied when it returns.
+ * The embedded path: writes through group commit, so concurrent requests share transactions.
+ * After each transaction it hands what the transaction inserted and changed to the change feed,
+ * without waiting: answering never depends on live subscribers. Always applied when it returns.
  */
 export class DirectRecorder implements Recorder {
   private readonly committer: GroupCommitter<ReadyEvent, AppendOutcome>;
 
   constructor(
     store: EventStore,
-    private readonly feed: ChangeFeed,
+    feed: ChangeFeed,
     /** Upper bound on events written by one grouped store call. */
     maxEventsPerWrite = 5000,
   ) {
-    this.committer = new GroupCommitter((events) => store.append(events), maxEventsPerWrite);
+    this.committer = new GroupCommitter(async (events) => {
+      const { outcomes, changes } = await store.appendWithChanges(events);
+      feed.publish(
+        events.filter((_, i) => outcomes[i] === "inserted"),
+        changes,
+      );
+      return outcomes;
+    }, maxEventsPerWrite);
   }
 
   async record(events: readonly ReadyEvent[]): Promise<Recorded> {
-    const outcomes = await this.committer.submit(events);
-    const inserted = events.filter((_, i) => outcomes[i] === "inserted");
-    if (inserted.length > 0) await this.feed.announce(inserted);
-    return { applied: true, outcomes };
+    return { applied: true, outcomes: await this.committer.submit(events) };
   }
 }
 

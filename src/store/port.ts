@@ -138,6 +138,9 @@ export interface EventStore extends StoreLifecycle, EventReader {
    */
   append(events: readonly ReadyEvent[]): Promise<AppendOutcome[]>;
 
+  /** The same as `append`, also returning the new totals of every (user, period) it changed. */
+  appendWithChanges(events: readonly ReadyEvent[]): Promise<AppendResult>;
+
   /**
    * Repair path: recomputes every aggregate and leaderboard from the event log, using the
    * points stored with each event. Returns the number of events read.
@@ -158,12 +161,15 @@ export interface TallyChange {
   readonly tally: UserTally;
 }
 
-export interface ShardApplied {
-  /** One per record, in input order. */
+/** What one write did: each event's outcome, and what live updates need to know about it. */
+export interface AppendResult {
+  /** One per event (record), in input order. */
   readonly outcomes: AppendOutcome[];
-  /** Every (user, period) whose totals the apply changed, with the totals after it. */
+  /** Every (user, period) whose totals the write changed, with the totals after it. */
   readonly changes: TallyChange[];
 }
+
+export type ShardApplied = AppendResult;
 
 /**
  * The only writer of the rows of one log partition (docs/cassandra.md, "Log-first ingest").

@@ -1,34 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisAvailable, REDIS_URL } from "../support/redis.js";
-import { settle, startTestServer, subscribe, type TestServer } from "../support/server.js";
+import { settle, startTwoOverRedis, subscribe, type TestServer } from "../support/server.js";
 
 const hasRedis = await redisAvailable();
 
 describe.skipIf(!hasRedis)("live updates across two API instances (Redis pub/sub)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "eventscore-redis-"));
   let a: TestServer;
   let b: TestServer;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
     // Two instances, one shared store (a SQLite file both open), one Redis.
-    const env = {
-      EVENTSCORE_PUBSUB: "redis",
-      REDIS_URL,
-      EVENTSCORE_SQLITE_PATH: join(dir, "shared.db"),
-      EVENTSCORE_LEADERBOARD_INTERVAL_MS: "50",
-    };
-    a = await startTestServer(env);
-    b = await startTestServer(env);
+    ({ a, b, stop } = await startTwoOverRedis(REDIS_URL, { EVENTSCORE_LEADERBOARD_INTERVAL_MS: "50" }));
   });
 
-  afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stop?.());
 
   it("pushes to subscribers on instance B what was recorded through instance A, once", async () => {
     const user = `redis-${Date.now()}`;

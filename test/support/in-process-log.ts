@@ -1,5 +1,6 @@
 import type {
   AppendOutcome,
+  AppendResult,
   EventStore,
   LogFedStore,
   ReadyEvent,
@@ -31,6 +32,11 @@ export class InProcessLog {
 
   /** Appends and applies; outcomes in input order, as EventStore.append gives them. */
   async append(events: readonly ReadyEvent[]): Promise<AppendOutcome[]> {
+    return (await this.appendWithChanges(events)).outcomes;
+  }
+
+  /** The same, with the shard writers' tally changes (what the aggregator publishes). */
+  async appendWithChanges(events: readonly ReadyEvent[]): Promise<AppendResult> {
     const writers = await this.openWriters();
     const byShard = new Map<number, { index: number; offset: number; event: ReadyEvent }[]>();
     events.forEach((event, index) => {
@@ -42,13 +48,15 @@ export class InProcessLog {
       byShard.set(shard, list);
     });
     const outcomes: AppendOutcome[] = new Array<AppendOutcome>(events.length);
+    const changes: AppendResult["changes"] = [];
     await Promise.all(
       [...byShard].map(async ([shard, records]) => {
         const applied = await writers[shard]!.apply(records);
         records.forEach((record, i) => (outcomes[record.index] = applied.outcomes[i]!));
+        changes.push(...applied.changes);
       }),
     );
-    return outcomes;
+    return { outcomes, changes };
   }
 
   /** New writers with cold caches, as after a restart or a rebalance. */
@@ -77,6 +85,7 @@ export function inProcessPipeline(
     ping: () => store.ping(),
     close: () => store.close(),
     append: (events) => log.append(events),
+    appendWithChanges: (events) => log.appendWithChanges(events),
     history: (query) => store.history(query),
     tallies: (users, period) => store.tallies(users, period),
     leaderboard: (query) => store.leaderboard(query),

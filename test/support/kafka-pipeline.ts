@@ -3,7 +3,7 @@
  * (real consumer-group members) applying to the log-fed Cassandra store, and an APPLIED waiter.
  * `asEventStore()` makes it an EventStore, so the store contract runs through it unchanged.
  */
-import { ChangeFeed } from "../../src/services/live.js";
+import { ChangeFeed } from "../../src/services/live/change-feed.js";
 import { Aggregator } from "../../src/services/log/aggregator.js";
 import { AppliedWaiter } from "../../src/services/log/applied-waiter.js";
 import { LoggedRecorder } from "../../src/services/log/logged-recorder.js";
@@ -99,6 +99,8 @@ export async function startKafkaPipeline(
         if (!recorded.applied) throw new Error("the aggregators did not apply the events in time");
         return [...recorded.outcomes];
       },
+      // On the log path the aggregator publishes the changes of what it applied (aggregator.ts).
+      appendWithChanges: () => Promise.reject(new Error("the log path has no direct writes")),
       history: (query) => s.history(query),
       tallies: (users, period) => s.tallies(users, period),
       leaderboard: (query) => s.leaderboard(query),

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import type { AggregatorHandle } from "../../src/server/backend.js";
@@ -140,4 +143,31 @@ export function subscribe<T>(client: Client, query: string, variables: Record<st
 /** graphql-ws subscribes asynchronously: wait until the server has registered the subscription. */
 export async function settle(ms = 150): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Two instances as in production with the embedded store: one SQLite file both open, one Redis
+ * pub/sub between them. `stop` stops both and removes the file.
+ */
+export async function startTwoOverRedis(
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ a: TestServer; b: TestServer; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "eventscore-redis-"));
+  const shared = {
+    EVENTSCORE_PUBSUB: "redis",
+    REDIS_URL: redisUrl,
+    EVENTSCORE_SQLITE_PATH: join(dir, "shared.db"),
+  };
+  const a = await startTestServer({ ...shared, ...env });
+  const b = await startTestServer({ ...shared, ...env });
+  return {
+    a,
+    b,
+    stop: async () => {
+      await a.stop();
+      await b.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

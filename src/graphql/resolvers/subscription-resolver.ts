@@ -1,5 +1,5 @@
 import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
-import type { LiveEvent } from "../../services/live.js";
+import type { LiveEvent } from "../../services/live/commit-changes.js";
 import { resolvePeriod } from "../../services/queries.js";
 import type { Standing as StoreStanding, UserTally } from "../../store/port.js";
 import { nonEmpty, pageSize, referenceTime, typeFilter } from "../arguments.js";
@@ -11,6 +11,17 @@ import { Standing } from "../types/leaderboard.js";
 import { Score } from "../types/score.js";
 
 type Data<Args> = SubscribeResolverData<unknown, Args, Context>;
+
+/**
+ * How each subscription's pushes may wait for a slow client: a score or a top N is a state, so
+ * only the latest one need be sent (intermediate states may be skipped); recorded events are
+ * each sent, in order, until the connection's buffer limit.
+ */
+export const LIVE_DELIVERY: Readonly<Record<string, "latest" | "every">> = {
+  scoreChanged: "latest",
+  leaderboardChanged: "latest",
+  eventRecorded: "every",
+};
 
 @Resolver()
 export class SubscriptionResolver {

@@ -1,6 +1,6 @@
-import type { LogFedStore, LogRecord, ShardWriter, TallyChange } from "../../store/port.js";
+import type { LogFedStore, LogRecord, ShardWriter } from "../../store/port.js";
 import { sleep } from "../abortable.js";
-import type { ChangeFeed } from "../live.js";
+import type { ChangeFeed } from "../live/change-feed.js";
 import type { PubSub } from "../pubsub.js";
 import { publishNotice } from "./notices.js";
 import type { AppliedNotice, ShardHandler } from "./ports.js";
@@ -22,7 +22,8 @@ const OPEN_RETRY_MS = 1_000;
 /**
  * One aggregator: the single writer of the log partitions its consumer owns. It applies each
  * batch through the store's shard writer, then announces the outcomes (for `wait: APPLIED`)
- * and the committed events with their new tallies (for live updates). Announcing is best
+ * and, on the change feed, the inserted events with the exact per-user totals the shard writer
+ * computed (for live updates: no subscriber reads the store per commit). Announcing is best
  * effort: waiters fall back to reading the store, and the events are already applied.
  */
 export class Aggregator implements ShardHandler {
@@ -74,25 +75,16 @@ export class Aggregator implements ShardHandler {
         outcome === "inserted" ? [] : [[records[i]!.offset, outcome] as const],
       ),
     };
-    await Promise.all([
-      publishNotice(this.pubsub, this.hooks.channel, notice).catch((error: unknown) =>
-        this.hooks.warn("aggregator: applied notice not published", error),
-      ),
-      this.announce(records, outcomes, changes),
-    ]);
+    this.feed.publish(
+      records.filter((_, i) => outcomes[i] === "inserted").map((record) => record.event),
+      changes,
+    );
+    await publishNotice(this.pubsub, this.hooks.channel, notice).catch((error: unknown) =>
+      this.hooks.warn("aggregator: applied notice not published", error),
+    );
   }
 
   close(): void {
     this.closing.abort();
-  }
-
-  private async announce(
-    records: readonly LogRecord[],
-    outcomes: readonly string[],
-    changes: readonly TallyChange[],
-  ): Promise<void> {
-    void changes;
-    const inserted = records.filter((_, i) => outcomes[i] === "inserted").map((record) => record.event);
-    if (inserted.length > 0) await this.feed.announce(inserted);
   }
 }

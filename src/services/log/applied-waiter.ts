@@ -1,6 +1,6 @@
 import type { AppendOutcome, LogFedStore, ReadyEvent } from "../../store/port.js";
-import type { PubSub } from "../pubsub.js";
-import { appliedNotices } from "./notices.js";
+import type { PubSub, Unlisten } from "../pubsub.js";
+import { listenForNotices } from "./notices.js";
 import type { AppliedNotice, LogPosition } from "./ports.js";
 
 export interface AppliedWaiterOptions {
@@ -32,6 +32,7 @@ export class AppliedWaiter {
   private readonly stop = new AbortController();
   private poller: NodeJS.Timeout | null = null;
   private polling = false;
+  private unlisten: Unlisten | null = null;
 
   constructor(
     private readonly pubsub: PubSub,
@@ -41,21 +42,21 @@ export class AppliedWaiter {
 
   /** Starts listening for notices. */
   start(): void {
-    void (async () => {
-      try {
-        for await (const notice of appliedNotices(this.pubsub, this.options.channel, this.stop.signal))
-          this.onNotice(notice);
-      } catch (error) {
-        if (!this.stop.signal.aborted)
-          this.options.warn("applied notices stopped; waits fall back to polling", error);
-      }
-    })();
+    listenForNotices(this.pubsub, this.options.channel, (notice) => this.onNotice(notice)).then(
+      (unlisten) => {
+        if (this.stop.signal.aborted) unlisten();
+        else this.unlisten = unlisten;
+      },
+      (error: unknown) => this.options.warn("applied notices not heard; waits fall back to polling", error),
+    );
     this.poller = setInterval(() => void this.poll(), this.options.pollMs);
     this.poller.unref();
   }
 
   close(): void {
     this.stop.abort();
+    this.unlisten?.();
+    this.unlisten = null;
     if (this.poller) clearInterval(this.poller);
   }
 

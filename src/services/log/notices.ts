@@ -1,5 +1,5 @@
 import type { AppendOutcome } from "../../store/port.js";
-import type { JsonValue, PubSub } from "../pubsub.js";
+import type { JsonValue, PubSub, Unlisten } from "../pubsub.js";
 import type { AppliedNotice } from "./ports.js";
 
 /**
@@ -16,16 +16,16 @@ export function publishNotice(pubsub: PubSub, channel: string, notice: AppliedNo
   return pubsub.publish(channel, notice as unknown as JsonValue);
 }
 
-/** Notices from any aggregator until `signal` aborts; messages that are not notices are skipped. */
-export async function* appliedNotices(
+/** Calls `handler` with each notice from any aggregator; messages that are not notices are skipped. */
+export function listenForNotices(
   pubsub: PubSub,
   channel: string,
-  signal: AbortSignal,
-): AsyncGenerator<AppliedNotice> {
-  for await (const message of pubsub.subscribe(channel, signal)) {
+  handler: (notice: AppliedNotice) => void,
+): Promise<Unlisten> {
+  return pubsub.listen(channel, (message) => {
     const notice = asNotice(message);
-    if (notice !== null) yield notice;
-  }
+    if (notice !== null) handler(notice);
+  });
 }
 
 /** Checks a message from the pub/sub (another process wrote it) before trusting it. */

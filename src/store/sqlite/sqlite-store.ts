@@ -1,10 +1,11 @@
 import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import { dayOf, type Period } from "../../domain/time.js";
-import { aggregateDeltas, POINTS_METRIC } from "../aggregates.js";
+import { aggregateDeltas, POINTS_METRIC, type AggregateDeltas } from "../aggregates.js";
 import { rankPage } from "../ranking.js";
 import type {
   AppendOutcome,
+  AppendResult,
   EventStore,
   HistoryQuery,
   LeaderboardQuery,
@@ -13,10 +14,12 @@ import type {
   ReportSource,
   Standing,
   StoredEvent,
+  TallyChange,
   UserTally,
 } from "../port.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqliteStatements } from "./statements.js";
+import { WriterThread } from "./writer.js";
 
 export interface SqliteStoreOptions {
   /** File path, or ":memory:". */
@@ -27,6 +30,12 @@ export interface SqliteStoreOptions {
    * FULL affordable.
    */
   readonly synchronous?: "FULL" | "NORMAL";
+  /**
+   * "thread": appends run in a worker thread on a connection of their own (writer.ts), so that a
+   * transaction and its fsync do not hold this thread's event loop; the server uses it for a file.
+   * "inline" (the default, and always for ":memory:", which one connection alone can see): here.
+   */
+  readonly writer?: "inline" | "thread";
 }
 
 interface EventRow {
@@ -54,8 +63,13 @@ export class SqliteStore implements EventStore, ReportSource {
   readonly kind = "sqlite";
   private readonly db: SqliteDatabase;
   private statements: SqliteStatements | null = null;
+  private readonly writer: WriterThread | null;
 
   constructor(options: SqliteStoreOptions) {
+    this.writer =
+      options.writer === "thread" && options.path !== ":memory:"
+        ? new WriterThread({ path: options.path, synchronous: options.synchronous ?? "FULL" })
+        : null;
     this.db = new Database(options.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
@@ -85,6 +99,7 @@ export class SqliteStore implements EventStore, ReportSource {
         .immediate();
     }
     this.statements = new SqliteStatements(this.db);
+    await this.writer?.start();
   }
 
   async ping(): Promise<void> {
@@ -92,12 +107,18 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     if (this.db.open) this.db.close();
   }
 
   async append(events: readonly Appendable[]): Promise<AppendOutcome[]> {
+    return (await this.appendWithChanges(events)).outcomes;
+  }
+
+  async appendWithChanges(events: readonly Appendable[]): Promise<AppendResult> {
+    if (this.writer) return this.writer.append(events);
     const s = this.ready();
-    const run = this.db.transaction((): AppendOutcome[] => {
+    const run = this.db.transaction((): AppendResult => {
       const outcomes: AppendOutcome[] = [];
       const inserted: Appendable[] = [];
       for (const event of events) {
@@ -124,8 +145,8 @@ export class SqliteStore implements EventStore, ReportSource {
         inserted.push(event);
         outcomes.push("inserted");
       }
-      applyDeltas(s, inserted);
-      return outcomes;
+      const deltas = applyDeltas(s, inserted);
+      return { outcomes, changes: deltas === null ? [] : tallyChanges(s, deltas.typeCounts) };
     });
     return run.immediate();
   }
@@ -241,8 +262,8 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 }
 
-function applyDeltas(s: SqliteStatements, events: readonly Appendable[]): void {
-  if (events.length === 0) return;
+function applyDeltas(s: SqliteStatements, events: readonly Appendable[]): AggregateDeltas | null {
+  if (events.length === 0) return null;
   const deltas = aggregateDeltas(events);
   for (const d of deltas.typeCounts)
     s.bumpTypeCount.run(d.userId, d.window, d.bucket, d.type, d.events, d.points);
@@ -250,6 +271,30 @@ function applyDeltas(s: SqliteStatements, events: readonly Appendable[]): void {
   for (const d of deltas.reportCells) {
     s.bumpReportCell.run(d.day, d.scope, d.type, d.category, d.group, d.userId, d.events, d.points);
   }
+  return deltas;
+}
+
+/**
+ * The totals after this transaction of every (user, period) it changed, read inside it: exactly
+ * what live score pushes show, at one indexed read per pair.
+ */
+function tallyChanges(s: SqliteStatements, typeCounts: AggregateDeltas["typeCounts"]): TallyChange[] {
+  const seen = new Set<string>();
+  const changes: TallyChange[] = [];
+  for (const { userId, window, bucket } of typeCounts) {
+    const key = `${userId}\u0000${window}\u0000${bucket}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let count = 0;
+    let points = 0;
+    const byType = s.periodTally.all(userId, window, bucket).map((row) => {
+      count += row.events;
+      points += row.points;
+      return { type: row.type, count: row.events, points: row.points };
+    });
+    changes.push({ period: { window, bucket }, tally: { userId, count, points, byType } });
+  }
+  return changes;
 }
 
 function leaderboardKey(

@@ -33,6 +33,7 @@ export class SqliteStatements {
   readonly bumpLeaderboard: Statement<[string, string, string, string, number]>;
   readonly history: Statement<[Record<string, unknown>], EventRow>;
   readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
+  readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
   readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
@@ -74,6 +75,10 @@ export class SqliteStatements {
       `SELECT user_id, type, events, points FROM type_counts_by_user
        WHERE user_id IN (SELECT value FROM json_each(@users)) AND time_window = @window AND bucket = @bucket
        ORDER BY user_id, type`,
+    );
+    this.periodTally = db.prepare(
+      `SELECT type, events, points FROM type_counts_by_user
+       WHERE user_id = ? AND time_window = ? AND bucket = ? ORDER BY type`,
     );
     const sameBoard = "time_window = @window AND bucket = @bucket AND metric = @metric";
     this.leaderboardPage = db.prepare(
