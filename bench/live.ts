@@ -33,6 +33,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "100" },
     "no-build": { type: "boolean", default: false },
     only: { type: "string" },
+    /** The SQLite synchronous mode of the API server (FULL, its default; NORMAL skips commit fsyncs). */
+    synchronous: { type: "string", default: "FULL" },
     /** Writes a CPU profile of the API server into this folder (node --cpu-prof). */
     profile: { type: "string" },
   },
@@ -86,6 +88,7 @@ async function startApi(): Promise<Target> {
     {
       NODE_ENV: "production",
       EVENTSCORE_SQLITE_PATH: join(dir, "bench.db"),
+      EVENTSCORE_SQLITE_SYNCHRONOUS: values.synchronous,
       EVENTSCORE_LOG_LEVEL: "warn",
       EVENTSCORE_WS_MAX_SOCKETS_PER_CLIENT: "1000000",
       EVENTSCORE_MAX_SUBSCRIPTIONS: "1000000",
@@ -279,7 +282,7 @@ if (!values["no-build"]) {
   await new Promise((resolve) => built.once("exit", resolve));
 }
 console.log(
-  `bench:live — ${subscriptions} subscriptions (${perSocket} per socket), ${values.rate} events/s in batches of ${batchSize} for ${values.seconds} s; load ${load()}`,
+  `bench:live — ${subscriptions} subscriptions (${perSocket} per socket), ${values.rate} events/s in batches of ${batchSize} for ${values.seconds} s, SQLite synchronous=${values.synchronous}; load ${load()}`,
 );
 const results: PhaseResult[] = [];
 const run = async (name: string, start: () => Promise<Target>, withSubscribers: boolean): Promise<void> => {
