@@ -13,12 +13,16 @@ export interface Loaders {
   readonly tally: DataLoader<TallyKey, UserTally, string>;
 }
 
+/** Each loader is built on first use: most requests use none or one of them. */
 export function createLoaders(queries: QueryService): Loaders {
+  let tally: Loaders["tally"] | null = null;
   return {
-    tally: new DataLoader<TallyKey, UserTally, string>((keys) => loadTallies(queries, keys), {
-      cacheKeyFn: (key) => `${key.period.window}\u0000${key.period.bucket}\u0000${key.userId}`,
-      maxBatchSize: 1000,
-    }),
+    get tally() {
+      return (tally ??= new DataLoader<TallyKey, UserTally, string>((keys) => loadTallies(queries, keys), {
+        cacheKeyFn: (key) => `${key.period.window}\u0000${key.period.bucket}\u0000${key.userId}`,
+        maxBatchSize: 1000,
+      }));
+    },
   };
 }
 

@@ -1,4 +1,11 @@
-import { isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import {
+  getNamedType,
+  isLeafType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from "graphql";
 import { cpuBudgetExceeded, timedOut, type RequestError } from "./request-errors.js";
 
 /**
@@ -57,18 +64,24 @@ export class Deadline {
 const enforced = new WeakSet<GraphQLField<unknown, unknown>>();
 
 /**
- * Makes every resolver of `schema`, introspection's included, check `context.deadline` before it
- * starts and charge the time it runs to the request's CPU budget (the part it runs before its
- * first await: the part that holds the event loop). Introspection types are shared by every
- * schema in the process, so each field is wrapped once, whichever schema reaches it first.
+ * Makes every resolver of `schema` that can do work, introspection's included, check
+ * `context.deadline` before it starts and charge the time it runs to the request's CPU budget
+ * (the part it runs before its first await: the part that holds the event loop). Introspection
+ * types are shared by every schema in the process, so each field is wrapped once, whichever
+ * schema reaches it first.
  */
 export function enforceDeadlines(schema: GraphQLSchema): void {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const resolve = field.resolve;
-      // Fields without a resolver read a property: too cheap to need a check.
+      // Fields without a resolver read a property, and so do scalar fields without arguments
+      // below the root (type-graphql gives them a resolver that reads the property): too cheap
+      // to check, and there are many of them in every answer. Every other field, the ones that
+      // reach a store or build lists, is checked.
       if (resolve === undefined || enforced.has(field)) continue;
+      if (!roots.has(type) && field.args.length === 0 && isLeafType(getNamedType(field.type))) continue;
       enforced.add(field);
       const checked: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
         const deadline = (context as { deadline?: Deadline } | undefined)?.deadline;

@@ -4,6 +4,7 @@ import type { App } from "./app.js";
 import { credentialFrom, type Authenticator } from "./auth.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { Exchange } from "./exchange.js";
+import type { FastQueries } from "./fast-queries.js";
 import { BodyError, parseJsonBody, readBody } from "./http-body.js";
 import { refuse, refuseOperation } from "./http-responses.js";
 import type { InFlight } from "./in-flight.js";
@@ -15,6 +16,7 @@ import { legacyStatus } from "./response-status.js";
 export interface GraphQLOverHttpDeps {
   readonly app: App;
   readonly apollo: ApolloServer<RequestContext>;
+  readonly fast: FastQueries;
   readonly authenticator: Authenticator;
   readonly inFlight: InFlight;
 }
@@ -27,7 +29,7 @@ export interface GraphQLOverHttpDeps {
  * whose resolvers spend its CPU budget answers CPU_BUDGET_EXCEEDED (400).
  */
 export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange, url: URL) => Promise<void> {
-  const { app, apollo, authenticator, inFlight } = deps;
+  const { app, apollo, fast, authenticator, inFlight } = deps;
   const { hardening, maxBodyBytes } = app.config;
   return async (exchange, url) => {
     const { request, response } = exchange;
@@ -78,11 +80,17 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       exchange.requestId,
       new Deadline(hardening.requestTimeoutMs, hardening.maxCpuMs),
     );
-    const execution = inFlight.track(
+    const viaApollo = (): Promise<HTTPGraphQLResponse> =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: url.search, body },
         context: async () => context,
-      }),
+      });
+    const execution = inFlight.track(
+      method === "POST"
+        ? fast
+            .run(body, { accept: request.headers.accept, contentType }, context)
+            .then((answer) => answer ?? viaApollo())
+        : viaApollo(),
     );
     const result = await withDeadline<HTTPGraphQLResponse | null>(
       execution,
