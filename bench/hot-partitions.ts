@@ -23,6 +23,12 @@ import {
   type TypeCountsPartition,
 } from "../src/store/cassandra/shard/plan.js";
 import { applyStatements } from "../src/store/cassandra/shard/shard-writer.js";
+import {
+  boardKeyId,
+  NO_BOARD_VALUES,
+  planBoardValues,
+  type BoardValues,
+} from "../src/store/cassandra/shard/board-values.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
 import type { LogRecord, ReadyEvent } from "../src/store/port.js";
 
@@ -119,6 +125,7 @@ for (const [shard, records] of byShard.entries()) {
   const claims: ClaimsById = new Map();
   const typeCounts = new Map<string, TypeCountsPartition>();
   const cells = new Map<string, ReportCellState>();
+  const boardValues = new Map<string, BoardValues>();
   for (let start = 0; start < records.length; start += BATCH) {
     const batch = records.slice(start, start + BATCH);
     const decision = decideClaims(shard, batch, claims);
@@ -126,8 +133,13 @@ for (const [shard, records] of byShard.entries()) {
       typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
       reportCell: (key) => cells.get(reportCellId(key)) ?? null,
     });
-    const { first, counts } = applyStatements(sql, shard, 0, decision.claiming, plan);
-    for (const statement of [...first, ...counts]) {
+    const boardWrites = planBoardValues(
+      plan.boardSteps,
+      (key) => boardValues.get(boardKeyId(key)) ?? NO_BOARD_VALUES,
+    );
+    const statements = applyStatements(sql, shard, 0, decision.claiming, plan, boardWrites);
+    for (const write of boardWrites) boardValues.set(boardKeyId(write), write.after);
+    for (const statement of [...statements.first, ...statements.boardValues, ...statements.counts]) {
       const key = `${tableOf(statement.query)} ${JSON.stringify(statement.partition)}`;
       writes.set(key, (writes.get(key) ?? 0) + 1);
       bytes.set(key, (bytes.get(key) ?? 0) + statement.params.reduce<number>((n, v) => n + sizeOf(v), 24));

@@ -1,6 +1,6 @@
 import type { EventPosition, RankPosition } from "../domain/cursor.js";
 import { periodOf, type Period, type Window } from "../domain/time.js";
-import type { EventReader, Standing, StoredEvent, UserTally } from "../store/port.js";
+import type { BoardStandings, EventReader, Standing, StoredEvent, UserTally } from "../store/port.js";
 
 export interface HistoryRequest {
   readonly userId: string;
@@ -33,6 +33,24 @@ export class QueryService {
     return { items: rows.slice(0, request.first), hasNextPage: rows.length > request.first };
   }
 
+  /** The same history page for each of many users, in one store call. */
+  async histories(
+    userIds: readonly string[],
+    request: Omit<HistoryRequest, "userId">,
+  ): Promise<Page<StoredEvent>[]> {
+    const pages = await this.store.histories(userIds, {
+      from: request.from,
+      to: request.to,
+      types: request.types,
+      limit: request.first + 1,
+      after: request.after,
+    });
+    return pages.map((rows) => ({
+      items: rows.slice(0, request.first),
+      hasNextPage: rows.length > request.first,
+    }));
+  }
+
   tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
     return this.store.tallies(userIds, period);
   }
@@ -47,8 +65,8 @@ export class QueryService {
     return { items: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 
-  standing(userId: string, period: Period, type: string | null): Promise<Standing | null> {
-    return this.store.standing(userId, period, type);
+  standings(userIds: readonly string[], period: Period, type: string | null): Promise<BoardStandings> {
+    return this.store.standings(userIds, period, type);
   }
 }
 

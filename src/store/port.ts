@@ -75,6 +75,13 @@ export interface Standing {
   readonly rank: number;
 }
 
+/** Places on one board, and its size: what ranks, percentiles and "n of N" need. */
+export interface BoardStandings {
+  /** Users on the board: every user with a ranked event in the period (by the type, if any). */
+  readonly total: number;
+  readonly standings: readonly (Standing | null)[];
+}
+
 /**
  * Report cells of one day: per (type, category, group, user), events and points. A cell's
  * `scope` says how groups are counted: "all" cells count each event once with group null;
@@ -118,14 +125,21 @@ export interface EventReader extends ReportSource {
   /** A user's events in [from, to), newest first (occurredAt desc, id desc). */
   history(query: HistoryQuery): Promise<StoredEvent[]>;
 
+  /** The same page for each of many users (one call for the rows of a leaderboard), in their order. */
+  histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]>;
+
   /** Totals for each user in the period, in the order of `userIds`. */
   tallies(userIds: readonly string[], period: Period): Promise<UserTally[]>;
 
   /** Top users of a period by points, or by the count of one type. Unranked events do not count. */
   leaderboard(query: LeaderboardQuery): Promise<Standing[]>;
 
-  /** A user's place on a leaderboard; null when the user has no ranked event in the period. */
-  standing(userId: string, period: Period, type: string | null): Promise<Standing | null>;
+  /**
+   * Users' places on one leaderboard, in the order of `userIds` (null for a user without a ranked
+   * event in the period), and the number of users on the board. Costs at most the board's
+   * distinct values, whatever the ranks.
+   */
+  standings(userIds: readonly string[], period: Period, type: string | null): Promise<BoardStandings>;
 }
 
 /** A store that is written directly by ingest: the embedded path, one transaction per append. */

@@ -80,7 +80,8 @@ export function inProcessPipeline(
     history: (query) => store.history(query),
     tallies: (users, period) => store.tallies(users, period),
     leaderboard: (query) => store.leaderboard(query),
-    standing: (user, period, type) => store.standing(user, period, type),
+    standings: (users, period, type) => store.standings(users, period, type),
+    histories: (users, query) => store.histories(users, query),
     reportCells: (day, scope) => store.reportCells(day, scope),
     rebuildAggregates: async () => {
       const read = await store.rebuild();

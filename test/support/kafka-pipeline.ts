@@ -102,7 +102,8 @@ export async function startKafkaPipeline(
       history: (query) => s.history(query),
       tallies: (users, period) => s.tallies(users, period),
       leaderboard: (query) => s.leaderboard(query),
-      standing: (user, period, type) => s.standing(user, period, type),
+      standings: (users, period, type) => s.standings(users, period, type),
+      histories: (users, query) => s.histories(users, query),
       reportCells: (day, scope) => s.reportCells(day, scope),
       rebuildAggregates: async () => {
         const count = aggregators.length;

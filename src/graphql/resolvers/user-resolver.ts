@@ -25,12 +25,12 @@ export async function standingOf(ctx: Context, userId: string, args: RankArgs): 
   const reference = referenceTime(args.at) ?? new Date();
   const period = resolvePeriod(args.window, reference);
   const type = args.type ?? null;
-  const standing = await ctx.services.queries.standing(userId, period, type);
+  const standing = await ctx.loaders.standing.load({ userId, period, type });
   return standing && toStanding(standing, period, type, reference);
 }
 
 export async function eventsOf(ctx: Context, userId: string, args: HistoryArgs): Promise<EventConnection> {
-  const page = await ctx.services.queries.history({
+  const page = await ctx.loaders.history.load({
     userId: nonEmpty(userId, "userId"),
     ...timeRange(args.from, args.to),
     types: typeFilter(args.types),

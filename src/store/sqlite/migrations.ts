@@ -84,4 +84,50 @@ CREATE TABLE report_cells (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 3,
+    name: "users per board value",
+    sql: `
+-- Serves standing(users, period, metric) and the rank of a leaderboard page's first row: how many
+-- users of a board hold each value, so that a rank is 1 + the users of the values above (a sum over
+-- the board's distinct values, never a count of the users above), and a board's size is one sum.
+-- Kept by the triggers below on every change of leaderboard, so no writer can forget it.
+CREATE TABLE board_values (
+  time_window TEXT    NOT NULL,
+  bucket      TEXT    NOT NULL,
+  metric      TEXT    NOT NULL,
+  value       INTEGER NOT NULL,
+  users       INTEGER NOT NULL,
+  PRIMARY KEY (time_window, bucket, metric, value)
+) WITHOUT ROWID;
+
+INSERT INTO board_values (time_window, bucket, metric, value, users)
+  SELECT time_window, bucket, metric, value, count(*) FROM leaderboard GROUP BY time_window, bucket, metric, value;
+
+CREATE TRIGGER board_value_joined AFTER INSERT ON leaderboard BEGIN
+  INSERT INTO board_values (time_window, bucket, metric, value, users)
+    VALUES (new.time_window, new.bucket, new.metric, new.value, 1)
+    ON CONFLICT (time_window, bucket, metric, value) DO UPDATE SET users = users + 1;
+END;
+
+CREATE TRIGGER board_value_moved AFTER UPDATE OF value ON leaderboard WHEN old.value <> new.value BEGIN
+  UPDATE board_values SET users = users - 1
+    WHERE time_window = old.time_window AND bucket = old.bucket AND metric = old.metric AND value = old.value;
+  DELETE FROM board_values
+    WHERE time_window = old.time_window AND bucket = old.bucket AND metric = old.metric AND value = old.value
+      AND users = 0;
+  INSERT INTO board_values (time_window, bucket, metric, value, users)
+    VALUES (new.time_window, new.bucket, new.metric, new.value, 1)
+    ON CONFLICT (time_window, bucket, metric, value) DO UPDATE SET users = users + 1;
+END;
+
+CREATE TRIGGER board_value_left AFTER DELETE ON leaderboard BEGIN
+  UPDATE board_values SET users = users - 1
+    WHERE time_window = old.time_window AND bucket = old.bucket AND metric = old.metric AND value = old.value;
+  DELETE FROM board_values
+    WHERE time_window = old.time_window AND bucket = old.bucket AND metric = old.metric AND value = old.value
+      AND users = 0;
+END;
+`,
+  },
 ];

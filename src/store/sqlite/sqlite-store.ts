@@ -2,9 +2,10 @@ import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import { dayOf, type Period } from "../../domain/time.js";
 import { aggregateDeltas, POINTS_METRIC } from "../aggregates.js";
-import { rankPage } from "../ranking.js";
+import { rankerOf, rankPage } from "../ranking.js";
 import type {
   AppendOutcome,
+  BoardStandings,
   EventStore,
   HistoryQuery,
   LeaderboardQuery,
@@ -45,6 +46,9 @@ interface EventRow {
 }
 
 type Appendable = Parameters<EventStore["append"]>[0][number];
+
+/** Up to this many users, standings() sums the values above each user in SQL. */
+const FEW_USERS = 4;
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
@@ -131,6 +135,14 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 
   async history(query: HistoryQuery): Promise<StoredEvent[]> {
+    return this.readHistory(query);
+  }
+
+  async histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
+    return userIds.map((userId) => this.readHistory({ ...query, userId }));
+  }
+
+  private readHistory(query: HistoryQuery): StoredEvent[] {
     const s = this.ready();
     const types = query.types === null ? null : JSON.stringify(query.types);
     const rows = s.history.all({
@@ -190,13 +202,23 @@ export class SqliteStore implements EventStore, ReportSource {
     );
   }
 
-  async standing(userId: string, period: Period, type: string | null): Promise<Standing | null> {
+  async standings(userIds: readonly string[], period: Period, type: string | null): Promise<BoardStandings> {
     const s = this.ready();
     const key = leaderboardKey(period, type);
-    const row = s.leaderboardValue.get({ ...key, userId });
-    if (!row) return null;
-    const above = s.countAbove.get({ ...key, value: row.value })?.n ?? 0;
-    return { userId, value: row.value, rank: above + 1 };
+    const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
+    // A few users: one sum over the values above each. Many (a page's users): the board's
+    // histogram once, then each rank by binary search over its running sums.
+    const ranks =
+      userIds.length <= FEW_USERS
+        ? (value: number) => 1 + (s.countAbove.get({ ...key, value })?.n ?? 0)
+        : rankerOf(s.boardValues.all(key));
+    return {
+      total: s.boardSize.get(key)?.n ?? 0,
+      standings: userIds.map((userId, i) => {
+        const value = values[i] ?? null;
+        return value === null ? null : { userId, value, rank: ranks(value) };
+      }),
+    };
   }
 
   async reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
@@ -218,6 +240,7 @@ export class SqliteStore implements EventStore, ReportSource {
     const rebuild = this.db.transaction((): number => {
       s.clearTypeCounts.run();
       s.clearLeaderboard.run();
+      s.clearBoardValues.run();
       s.clearReportCells.run();
       let read = 0;
       let chunk: Appendable[] = [];

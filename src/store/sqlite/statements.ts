@@ -37,12 +37,15 @@ export class SqliteStatements {
   readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
   readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
   readonly countEqual: Statement<[Key & { value: number }], { n: number }>;
+  readonly boardSize: Statement<[Key], { n: number }>;
+  readonly boardValues: Statement<[Key], { value: number; users: number }>;
   readonly allEvents: Statement<[], EventRow>;
   readonly bumpReportCell: Statement<[string, string, string, string, string, string, number, number]>;
   readonly reportCells: Statement<[string, string], ReportCellRow>;
   readonly clearReportCells: Statement<[]>;
   readonly clearTypeCounts: Statement<[]>;
   readonly clearLeaderboard: Statement<[]>;
+  readonly clearBoardValues: Statement<[]>;
 
   constructor(db: Database) {
     this.findFingerprint = db.prepare("SELECT fingerprint FROM event_ids WHERE event_id = ?");
@@ -86,11 +89,17 @@ export class SqliteStatements {
     this.leaderboardValue = db.prepare(
       `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
     );
+    // Ranks from the users per value (migration 3): a sum over the distinct values above, not a
+    // count of the users above, so a rank costs the same at the bottom of a board as at the top.
     this.countAbove = db.prepare(
-      `SELECT count(*) AS n FROM leaderboard WHERE ${sameBoard} AND value > @value`,
+      `SELECT coalesce(sum(users), 0) AS n FROM board_values WHERE ${sameBoard} AND value > @value`,
     );
     this.countEqual = db.prepare(
-      `SELECT count(*) AS n FROM leaderboard WHERE ${sameBoard} AND value = @value`,
+      `SELECT coalesce(max(users), 0) AS n FROM board_values WHERE ${sameBoard} AND value = @value`,
+    );
+    this.boardSize = db.prepare(`SELECT coalesce(sum(users), 0) AS n FROM board_values WHERE ${sameBoard}`);
+    this.boardValues = db.prepare(
+      `SELECT value, users FROM board_values WHERE ${sameBoard} ORDER BY value DESC`,
     );
     this.allEvents = db.prepare("SELECT * FROM events_by_user_day");
     this.bumpReportCell = db.prepare(
@@ -105,5 +114,7 @@ export class SqliteStatements {
     this.clearReportCells = db.prepare("DELETE FROM report_cells");
     this.clearTypeCounts = db.prepare("DELETE FROM type_counts_by_user");
     this.clearLeaderboard = db.prepare("DELETE FROM leaderboard");
+    // Empty already when the triggers ran for every deleted row; also when a row was left behind.
+    this.clearBoardValues = db.prepare("DELETE FROM board_values");
   }
 }

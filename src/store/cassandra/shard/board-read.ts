@@ -28,28 +28,66 @@ export async function readBoardPage(
   return rankPage(rows, after, boardCounter(ctx, board, shards));
 }
 
-/** A rank is 1 + the users above, summed over the shards, each counted by the server. */
+/**
+ * A rank is 1 + the users above, summed over the shards: each shard's board_values (cql/005)
+ * sums its users per value above, so the server reads the shard's distinct values above, not
+ * its users.
+ */
 export function boardCounter(ctx: LogFedContext, board: BoardRef, shards: number): RankCounter {
-  const count = async (query: string, value: number): Promise<number> => {
-    const counts = await Promise.all(
-      range(shards).map(async (shard) => {
-        const result = await ctx.client.execute(
-          query,
-          [board.window, board.bucket, board.metric, shard, value],
-          {
-            prepare: true,
-            isIdempotent: true,
-          },
-        );
-        return toNumber(result.first()?.["n"]);
-      }),
-    );
-    return counts.reduce((sum, n) => sum + n, 0);
-  };
   return {
-    countAbove: (value) => count(ctx.sql.boardCountAbove, value),
-    countEqual: (value) => count(ctx.sql.boardCountEqual, value),
+    countAbove: (value) => sumOverShards(ctx, ctx.sql.boardUsersAbove, board, shards, [value]),
+    countEqual: (value) => sumOverShards(ctx, ctx.sql.boardUsersAt, board, shards, [value]),
   };
+}
+
+/** Users on the board: every shard's sum of users per value. */
+export function boardSize(ctx: LogFedContext, board: BoardRef, shards: number): Promise<number> {
+  return sumOverShards(ctx, ctx.sql.boardUsers, board, shards, []);
+}
+
+/** The board's users per value, every shard merged, value descending. */
+export async function boardHistogram(
+  ctx: LogFedContext,
+  board: BoardRef,
+  shards: number,
+): Promise<{ value: number; users: number }[]> {
+  const merged = new Map<number, number>();
+  await Promise.all(
+    range(shards).map(async (shard) => {
+      const result = await ctx.client.execute(
+        ctx.sql.boardValuesOf,
+        [board.window, board.bucket, board.metric, shard],
+        { prepare: true, isIdempotent: true, fetchSize: 5000 },
+      );
+      for await (const row of result) {
+        if (row["value"] === null) continue;
+        const value = toNumber(row["value"]);
+        merged.set(value, (merged.get(value) ?? 0) + toNumber(row["users"]));
+      }
+    }),
+  );
+  return [...merged].map(([value, users]) => ({ value, users })).sort((a, b) => b.value - a.value);
+}
+
+async function sumOverShards(
+  ctx: LogFedContext,
+  query: string,
+  board: BoardRef,
+  shards: number,
+  extra: readonly number[],
+): Promise<number> {
+  const counts = await Promise.all(
+    range(shards).map(async (shard) => {
+      const result = await ctx.client.execute(
+        query,
+        [board.window, board.bucket, board.metric, shard, ...extra],
+        { prepare: true, isIdempotent: true },
+      );
+      const n = result.first()?.["n"];
+      return n === null || n === undefined ? 0 : toNumber(n);
+    }),
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
 }
 
 async function shardPage(

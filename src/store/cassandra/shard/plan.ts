@@ -43,6 +43,19 @@ export interface BoardMove extends PeriodKey {
   readonly insert: number;
 }
 
+/**
+ * One record's move of one user on one board: the user leaves `from` (null: was not on the
+ * board) for `to`. board_values counts it when the record's fence is above the board shard's.
+ */
+export interface BoardStep {
+  readonly window: Window;
+  readonly bucket: string;
+  readonly metric: string;
+  readonly fence: number;
+  readonly from: number | null;
+  readonly to: number;
+}
+
 /** A report cell as stored, with the fence of its last write. */
 export interface ReportCellState {
   readonly events: number;
@@ -66,6 +79,8 @@ export interface ReportCellWrite extends ReportCellKey, ReportCellState {}
 export interface AggregatePlan {
   readonly typeCounts: TypeCountsWrite[];
   readonly boardMoves: BoardMove[];
+  /** Every counted record's moves on boards, in offset order. */
+  readonly boardSteps: BoardStep[];
   readonly reportCells: ReportCellWrite[];
 }
 
@@ -144,6 +159,7 @@ export function planAggregates(
 ): AggregatePlan {
   const partitions = new Map<string, PartitionWork>();
   const cells = new Map<string, ReportCellWrite>();
+  const steps: BoardStep[] = [];
   for (const record of records) {
     const fence = fenceOf(record.offset, epoch);
     const { event } = record;
@@ -182,8 +198,12 @@ export function planAggregates(
       work.fence = fence;
       for (const metric of metrics) {
         const board = work.boards.get(metric)!;
-        board.values.push(standingOf(work.types, metric).value);
+        const from =
+          board.values.length > 0 ? board.values[board.values.length - 1]! : memberValue(board.before);
+        const to = standingOf(work.types, metric).value;
+        board.values.push(to);
         board.fence = fence;
+        if (from !== to) steps.push({ window, bucket, metric, fence, from, to });
       }
     }
     for (const key of reportCellKeys(record)) {
@@ -213,8 +233,13 @@ export function planAggregates(
     boardMoves: [...partitions.values()].flatMap((work) =>
       [...work.boards].map(([metric, board]) => boardMove(work.key, metric, board)),
     ),
+    boardSteps: steps,
     reportCells: [...cells.values()].filter(storedCells),
   };
+}
+
+function memberValue(standing: Standing): number | null {
+  return standing.member ? standing.value : null;
 }
 
 function boardMove(

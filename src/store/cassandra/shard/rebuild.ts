@@ -5,6 +5,7 @@ import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition
 import { mapConcurrent } from "../concurrency.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
+import { AGGREGATES_VERSION } from "./layout.js";
 import { reportCellKeys, type TypeCounts } from "./plan.js";
 
 interface TypeCountsTotal {
@@ -103,6 +104,11 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   await dropEarlierEpochs(ctx, epoch);
   const fenceOfShard = (shard: number): number => fenceOf(applied.get(shard) ?? -1, epoch);
   const statements: KeyedStatement[] = [...days];
+  // Users per board value of each shard (board_values), from the same board rows.
+  const histograms = new Map<
+    string,
+    { board: (string | number)[]; fence: number; users: Map<number, number> }
+  >();
   for (const total of typeCounts.values()) {
     const fence = fenceOfShard(total.shard);
     const key = [total.userId, total.window, total.bucket];
@@ -120,7 +126,28 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
         params: [...board, value, total.userId, fence],
         partition: board,
       });
+      const id = board.join("\u0000");
+      const histogram = histograms.get(id) ?? { board, fence, users: new Map<number, number>() };
+      histogram.users.set(value, (histogram.users.get(value) ?? 0) + 1);
+      histograms.set(id, histogram);
     }
+  }
+  // No writer runs during a rebuild, so a board_values partition need not be written in one
+  // batch (a whole board's values could pass the server's batch size limit).
+  const histogramStatements: KeyedStatement[] = [];
+  for (const { board, fence, users } of histograms.values()) {
+    for (const [value, count] of users) {
+      histogramStatements.push({
+        query: sql.boardValueInsert,
+        params: [...board, value, count, fence],
+        partition: board,
+      });
+    }
+    histogramStatements.push({
+      query: sql.boardValuesFence,
+      params: [...board, fence, fence],
+      partition: board,
+    });
   }
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
@@ -131,10 +158,18 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       partition: [day!, scope!, cell.shard],
     });
   }
-  const batches = packByReplicas(statements, replicaLookup(client, ctx.keyspace), true);
+  const replicas = replicaLookup(client, ctx.keyspace);
+  const batches = [
+    ...packByReplicas(statements, replicas, true),
+    ...packByReplicas(histogramStatements, replicas, false),
+  ];
   await mapConcurrent(batches, ctx.concurrency, (batch) =>
     client.batch(batch, { prepare: true, logged: false, isIdempotent: true }),
   );
+  await client.execute(sql.metaWrite, [AGGREGATES_VERSION, "aggregates"], {
+    prepare: true,
+    isIdempotent: true,
+  });
   await client.execute(sql.metaWrite, [0, "rebuilding"], { prepare: true, isIdempotent: true });
   return counted;
 }
@@ -159,6 +194,7 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
   const tables: [string, string[]][] = [
     ["type_counts", ["user_id", "time_window", "bucket"]],
     ["board_shards", ["time_window", "bucket", "metric", "shard"]],
+    ["board_values", ["time_window", "bucket", "metric", "shard"]],
     ["report_cells", ["day", "scope", "shard"]],
   ];
   for (const [table, columns] of tables) {
