@@ -47,7 +47,12 @@ export interface BackendDeps {
 export async function openBackend(config: Config, deps: BackendDeps): Promise<Backend> {
   if (config.store.kind === "sqlite") {
     if (config.store.path !== ":memory:") mkdirSync(dirname(config.store.path), { recursive: true });
-    const raw = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+    const raw = new SqliteStore({
+      path: config.store.path,
+      synchronous: config.store.synchronous,
+      cacheMiB: config.store.cacheMiB,
+      mmapMiB: config.store.mmapMiB,
+    });
     await raw.migrate();
     const store = instrumentStore(raw, deps.metrics);
     return {

@@ -199,6 +199,39 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
         expect(ids(rest)).toEqual(["b", "a"]);
       });
 
+      it("merges several types in history order, across a run of equal timestamps, page by page", async () => {
+        const t = "2024-05-01T00:00:00Z";
+        const types = ["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "I9"];
+        await store.append([
+          ...["q", "m", "z", "a"].map((id, i) => event(id, "dana", types[i % 3]!, t)),
+          event("late", "dana", "B2", "2024-05-02T00:00:00Z"),
+          event("early", "dana", "C3", "2024-04-30T00:00:00Z"),
+          ...types.map((type, i) => event(`x${i}`, "dana", type, "2024-04-29T00:00:00Z")),
+        ]);
+        const all = ids(await history("dana", 100));
+        for (const filter of [["A1", "B2"], ["B2", "C3", "A1"], types]) {
+          const expected = all.filter((id) => {
+            const e = id === "late" ? "B2" : id === "early" ? "C3" : null;
+            const type =
+              e ??
+              (id.startsWith("x")
+                ? types[Number(id.slice(1))]!
+                : types[["q", "m", "z", "a"].indexOf(id) % 3]!);
+            return filter.includes(type);
+          });
+          const seen: string[] = [];
+          let after: { occurredAtMs: number; eventId: string } | null = null;
+          for (let page = 0; page < 20; page++) {
+            const rows = await history("dana", 2, { types: filter, after });
+            if (rows.length === 0) break;
+            seen.push(...ids(rows));
+            const last = rows[rows.length - 1]!;
+            after = { occurredAtMs: last.occurredAt.getTime(), eventId: last.id };
+          }
+          expect(seen).toEqual(expected);
+        }
+      });
+
       it("combines a cursor with a type filter and a range", async () => {
         const rows = await history("alice", 1, {
           types: ["PushEvent"],

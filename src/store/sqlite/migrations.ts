@@ -130,4 +130,14 @@ CREATE TRIGGER board_value_left AFTER DELETE ON leaderboard BEGIN
 END;
 `,
   },
+  {
+    version: 4,
+    name: "history by type",
+    sql: `
+-- Serves history(user, from, to, types) with a type filter: the user's events of one type, newest
+-- first, so that a rare type's page is read straight from the index instead of filtering every
+-- event of an active user in the range. The store reads one type at a time and merges.
+CREATE INDEX events_by_user_type ON events_by_user_day (user_id, type, day DESC, occurred_at DESC, event_id DESC);
+`,
+  },
 ];

@@ -32,6 +32,7 @@ export class SqliteStatements {
   readonly bumpTypeCount: Statement<[string, string, string, string, number, number]>;
   readonly bumpLeaderboard: Statement<[string, string, string, string, number]>;
   readonly history: Statement<[Record<string, unknown>], EventRow>;
+  readonly historyOfType: Statement<[Record<string, unknown>], EventRow>;
   readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
@@ -64,14 +65,22 @@ export class SqliteStatements {
       `INSERT INTO leaderboard (time_window, bucket, metric, user_id, value) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (time_window, bucket, metric, user_id) DO UPDATE SET value = value + excluded.value`,
     );
+    // ORDER BY follows the key (user_id, day, occurred_at, event_id) backwards, so SQLite walks the
+    // key from the newest row and stops at the limit; `day` is derived from occurred_at, so the
+    // order is the same as by time. Without `day` it sorted every row in range first.
+    const range = `day BETWEEN @fromDay AND @toDay AND occurred_at >= @fromMs AND occurred_at < @toMs
+         AND (@afterMs IS NULL OR occurred_at < @afterMs OR (occurred_at = @afterMs AND event_id < @afterId))`;
+    const newestFirst = "ORDER BY day DESC, occurred_at DESC, event_id DESC LIMIT @limit";
     this.history = db.prepare(
       `SELECT * FROM events_by_user_day
-       WHERE user_id = @userId AND day BETWEEN @fromDay AND @toDay
-         AND occurred_at >= @fromMs AND occurred_at < @toMs
+       WHERE user_id = @userId AND ${range}
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
-         AND (@afterMs IS NULL OR occurred_at < @afterMs OR (occurred_at = @afterMs AND event_id < @afterId))
-       ORDER BY occurred_at DESC, event_id DESC
-       LIMIT @limit`,
+       ${newestFirst}`,
+    );
+    this.historyOfType = db.prepare(
+      `SELECT * FROM events_by_user_day INDEXED BY events_by_user_type
+       WHERE user_id = @userId AND type = @type AND ${range}
+       ${newestFirst}`,
     );
     this.tallies = db.prepare(
       `SELECT user_id, type, events, points FROM type_counts_by_user
