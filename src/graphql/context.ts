@@ -19,6 +19,8 @@ export interface Services {
 export interface Context {
   readonly services: Services;
   readonly loaders: Loaders;
+  /** Aborts when the request's work should stop (deadline passed, client gone); absent in tools. */
+  readonly deadline?: { readonly signal: AbortSignal };
 }
 
 export function createContext(services: Services): Context {

@@ -10,7 +10,7 @@ import { refuse, refuseOperation } from "./http-responses.js";
 import type { InFlight } from "./in-flight.js";
 import { tokenLimitExceeded } from "./limits.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
-import { RequestError, timedOut } from "./request-errors.js";
+import { clientGone, RequestError, timedOut } from "./request-errors.js";
 import { legacyStatus } from "./response-status.js";
 
 export interface GraphQLOverHttpDeps {
@@ -92,10 +92,18 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
             .then((answer) => answer ?? viaApollo())
         : viaApollo(),
     );
+    // A client that leaves before its answer stops the request's store work.
+    const leave = (): void => {
+      if (!response.writableFinished) context.deadline.abort(clientGone());
+    };
+    response.once("close", leave);
     const result = await withDeadline<HTTPGraphQLResponse | null>(
       execution,
       hardening.requestTimeoutMs,
-      () => null,
+      () => {
+        context.deadline.abort(timedOut(hardening.requestTimeoutMs));
+        return null;
+      },
     );
     if (result === null || context.deadline.missed) {
       const error = context.deadline.error ?? timedOut(hardening.requestTimeoutMs);

@@ -100,10 +100,30 @@ export interface ReportCell {
   readonly points: number;
 }
 
+/**
+ * The cells of one day summed over categories and users: events, points and the exact set of
+ * users (user-set.ts: numbers of a dictionary of the store's own, valid across the days of one
+ * store), per type and group. What reports read when they need neither categories nor users.
+ */
+export interface ReportRollup {
+  readonly day: string;
+  readonly type: string;
+  readonly group: string | null;
+  readonly events: number;
+  readonly points: number;
+  /** encodeUserSet() of the users' numbers. */
+  readonly users: Uint8Array;
+}
+
 /** Reads of the report aggregates, kept at write time by append() like every other aggregate. */
 export interface ReportSource {
   /** All cells of one UTC day (YYYY-MM-DD) in the given scope, in no particular order. */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]>;
+  /**
+   * The rollups of one day in the given scope, in no particular order. Optional: a store without
+   * them has its reports summed from the cells.
+   */
+  reportRollups?(day: string, scope: ReportScope): Promise<ReportRollup[]>;
 }
 
 /** What every store does besides reading and writing events. */

@@ -3,10 +3,15 @@
  * one, so that both adapters are translations of the same design. Each table says which query
  * it serves.
  */
+import type { Database } from "better-sqlite3";
+import { backfillRollups } from "./rollups-backfill.js";
+
 export interface SqliteMigration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Fills what SQL alone cannot from the data already stored, in the migration's transaction. */
+  readonly backfill?: (db: Database) => void;
 }
 
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
@@ -139,5 +144,32 @@ END;
 -- event of an active user in the range. The store reads one type at a time and merges.
 CREATE INDEX events_by_user_type ON events_by_user_day (user_id, type, day DESC, occurred_at DESC, event_id DESC);
 `,
+  },
+  {
+    version: 5,
+    name: "report rollups with exact user sets",
+    sql: `
+-- The user dictionary of report_rollups: a number per user, in order of first appearance.
+CREATE TABLE user_numbers (
+  n       INTEGER PRIMARY KEY,
+  user_id TEXT    NOT NULL UNIQUE
+);
+
+-- Serves reportRollups(day, scope): report_cells summed over category and user, per day, scope,
+-- type and group ('' for none), with the exact set of users as varint gaps of their numbers
+-- (src/store/user-set.ts). A report that needs neither categories nor users reads a few rows per
+-- day and unions their sets, instead of every (type, category, group, user) cell.
+CREATE TABLE report_rollups (
+  day        TEXT    NOT NULL,
+  scope      TEXT    NOT NULL,
+  type       TEXT    NOT NULL,
+  group_name TEXT    NOT NULL,
+  events     INTEGER NOT NULL,
+  points     INTEGER NOT NULL,
+  users      BLOB    NOT NULL,
+  PRIMARY KEY (day, scope, type, group_name)
+) WITHOUT ROWID;
+`,
+    backfill: backfillRollups,
   },
 ];

@@ -10,6 +10,7 @@ import type {
   HistoryQuery,
   LeaderboardQuery,
   ReportCell,
+  ReportRollup,
   ReportScope,
   ReportSource,
   Standing,
@@ -17,6 +18,7 @@ import type {
   UserTally,
 } from "../port.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SqliteRollups } from "./rollups.js";
 import { SqliteStatements } from "./statements.js";
 
 export interface SqliteStoreOptions {
@@ -72,6 +74,7 @@ export class SqliteStore implements EventStore, ReportSource {
   readonly kind = "sqlite";
   private readonly db: SqliteDatabase;
   private statements: SqliteStatements | null = null;
+  private rollups: SqliteRollups | null = null;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -99,6 +102,7 @@ export class SqliteStore implements EventStore, ReportSource {
       this.db
         .transaction(() => {
           this.db.exec(migration.sql);
+          migration.backfill?.(this.db);
           this.db
             .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
             .run(migration.version, migration.name, new Date().toISOString());
@@ -106,6 +110,7 @@ export class SqliteStore implements EventStore, ReportSource {
         .immediate();
     }
     this.statements = new SqliteStatements(this.db);
+    this.rollups = new SqliteRollups(this.db);
   }
 
   async ping(): Promise<void> {
@@ -145,7 +150,7 @@ export class SqliteStore implements EventStore, ReportSource {
         inserted.push(event);
         outcomes.push("inserted");
       }
-      applyDeltas(s, inserted);
+      applyDeltas(s, this.rollups!, inserted);
       return outcomes;
     });
     return run.immediate();
@@ -260,6 +265,11 @@ export class SqliteStore implements EventStore, ReportSource {
       }));
   }
 
+  async reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
+    this.ready();
+    return this.rollups!.read(day, scope);
+  }
+
   async rebuildAggregates(): Promise<number> {
     const s = this.ready();
     const rebuild = this.db.transaction((): number => {
@@ -267,17 +277,18 @@ export class SqliteStore implements EventStore, ReportSource {
       s.clearLeaderboard.run();
       s.clearBoardValues.run();
       s.clearReportCells.run();
+      this.rollups!.clear();
       let read = 0;
       let chunk: Appendable[] = [];
       for (const row of s.allEvents.iterate()) {
         chunk.push(toStoredEvent(row));
         read += 1;
         if (chunk.length === 5000) {
-          applyDeltas(s, chunk);
+          applyDeltas(s, this.rollups!, chunk);
           chunk = [];
         }
       }
-      applyDeltas(s, chunk);
+      applyDeltas(s, this.rollups!, chunk);
       return read;
     });
     return rebuild.immediate();
@@ -289,9 +300,10 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 }
 
-function applyDeltas(s: SqliteStatements, events: readonly Appendable[]): void {
+function applyDeltas(s: SqliteStatements, rollups: SqliteRollups, events: readonly Appendable[]): void {
   if (events.length === 0) return;
   const deltas = aggregateDeltas(events);
+  rollups.apply(deltas.reportCells);
   for (const d of deltas.typeCounts)
     s.bumpTypeCount.run(d.userId, d.window, d.bucket, d.type, d.events, d.points);
   for (const d of deltas.leaderboard) s.bumpLeaderboard.run(d.window, d.bucket, d.metric, d.userId, d.value);
