@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { Period } from "../domain/time.js";
 import type { HistoryRequest, Page, QueryService } from "../services/queries.js";
+import { metricOf, type BoardScope } from "../store/aggregates.js";
 import type { Standing, StoredEvent, UserTally } from "../store/port.js";
 
 export interface TallyKey {
@@ -12,6 +13,8 @@ export interface TallyKey {
 export interface BoardKey {
   readonly period: Period;
   readonly type: string | null;
+  /** A group's or category's board; null for all events. */
+  readonly scope: BoardScope | null;
 }
 
 export interface StandingKey extends BoardKey {
@@ -60,7 +63,7 @@ export function createLoaders(queries: QueryService): Loaders {
         (keys) =>
           Promise.all(
             keys.map((key) =>
-              queries.standings([], key.period, key.type).then(
+              queries.standings([], key.period, key.type, key.scope).then(
                 (board) => board.total,
                 (error: unknown) => asError(error),
               ),
@@ -110,11 +113,11 @@ async function loadStandings(
   await Promise.all(
     [...groups].map(async ([id, group]) => {
       const userIds = [...new Set(group.map((key) => key.userId))];
-      const { period, type } = group[0]!;
+      const { period, type, scope } = group[0]!;
       try {
-        const board = await queries.standings(userIds, period, type);
+        const board = await queries.standings(userIds, period, type, scope);
         // The size came with the ranks: a percentile asked next to them costs no other call.
-        loaders.boardSize.prime({ period, type }, board.total);
+        loaders.boardSize.prime({ period, type, scope }, board.total);
         userIds.forEach((userId, i) => results.set(`${id}\u0000${userId}`, board.standings[i] ?? null));
       } catch (error) {
         for (const userId of userIds) results.set(`${id}\u0000${userId}`, asError(error));
@@ -152,8 +155,8 @@ function periodId(period: Period): string {
 }
 
 function boardId(key: BoardKey): string {
-  // A type is never the empty string, so "" marks the points board unambiguously.
-  return `${periodId(key.period)}\u0000${key.type ?? ""}`;
+  // A board's metric names it within a period (points, a type, or a scope).
+  return `${periodId(key.period)}\u0000${metricOf(key.type, key.scope)}`;
 }
 
 /** Everything of a history request but the user: requests of one shape share a store call. */

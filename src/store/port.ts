@@ -9,6 +9,7 @@
 import type { EventPosition, RankPosition } from "../domain/cursor.js";
 import type { ScoredEvent } from "../domain/event.js";
 import type { Period } from "../domain/time.js";
+import type { BoardScope } from "./aggregates.js";
 
 /** An event ready to store: scored, fingerprinted, and marked as ranked (in leaderboards) or not. */
 export type ReadyEvent = ScoredEvent & { readonly ranked: boolean };
@@ -59,6 +60,8 @@ export interface LeaderboardQuery {
   readonly period: Period;
   /** Rank by the count of this type; null ranks by points. */
   readonly type: string | null;
+  /** Only one group's or category's events, ranked by points (type must be null); null or absent: all. */
+  readonly scope?: BoardScope | null;
   readonly limit: number;
   /** Resume strictly after this position. */
   readonly after: RankPosition | null;
@@ -159,7 +162,20 @@ export interface EventReader extends ReportSource {
    * event in the period), and the number of users on the board. Costs at most the board's
    * distinct values, whatever the ranks.
    */
-  standings(userIds: readonly string[], period: Period, type: string | null): Promise<BoardStandings>;
+  standings(
+    userIds: readonly string[],
+    period: Period,
+    type: string | null,
+    scope?: BoardScope | null,
+  ): Promise<BoardStandings>;
+
+  /**
+   * The `limit` rows just above `before` on a board, in board order, ranked: with leaderboard(),
+   * the page around a user.
+   */
+  leaderboardBefore(
+    query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
+  ): Promise<Standing[]>;
 }
 
 /** A store that is written directly by ingest: the embedded path, one transaction per append. */

@@ -73,3 +73,12 @@ export function rankerOf(
     return 1 + (lo < values.length ? above[lo]! : running);
   };
 }
+
+/**
+ * The `after` to give rankPage() for rows that may start inside a group of tied users whose
+ * start is not known (a page read backwards from a user): it makes rankPage() ask the size of the
+ * first group instead of counting it on the page.
+ */
+export function startingInside(firstValue: number | undefined): RankPosition | null {
+  return firstValue === undefined ? null : { value: firstValue, userId: "" };
+}

@@ -48,16 +48,24 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
   >();
   const cells = new Map<string, { events: number; points: number }>();
   for (const event of events) {
+    // A type's row, and a row per scope: each group "@g/<group>", the category "@c/<category>".
+    const rows = [
+      event.type,
+      ...event.groups.map((g) => `@g/${g}`),
+      ...(event.category === null ? [] : [`@c/${event.category}`]),
+    ];
     for (const { window, bucket } of periodsContaining(event.occurredAt)) {
-      const key = [event.userId, window, bucket, event.type].join("|");
-      const c = counts.get(key) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
-      c.events += 1;
-      c.points += event.points;
-      if (event.ranked) {
-        c.rankedEvents += 1;
-        c.rankedPoints += event.points;
+      for (const row of rows) {
+        const key = [event.userId, window, bucket, row].join("|");
+        const c = counts.get(key) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+        c.events += 1;
+        c.points += event.points;
+        if (event.ranked) {
+          c.rankedEvents += 1;
+          c.rankedPoints += event.points;
+        }
+        counts.set(key, c);
       }
-      counts.set(key, c);
     }
     const day = event.occurredAt.toISOString().slice(0, 10);
     const shard = shardOf(event.userId);
@@ -76,6 +84,11 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
     if (c.rankedEvents === 0) continue;
     const [user, window, bucket, type] = key.split("|") as [string, string, string, string];
     const shard = shardOf(user);
+    if (type.startsWith("@")) {
+      // A scope's board ranks by the points of its events.
+      boards.set([window, bucket, type, shard, user].join("|"), c.rankedPoints);
+      continue;
+    }
     boards.set([window, bucket, type, shard, user].join("|"), c.rankedEvents);
     const points = [window, bucket, "*", shard, user].join("|");
     boards.set(points, (boards.get(points) ?? 0) + c.rankedPoints);

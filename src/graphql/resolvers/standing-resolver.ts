@@ -34,5 +34,6 @@ function sizeOf(standing: Standing, ctx: Context): Promise<number> {
   return ctx.loaders.boardSize.load({
     period: resolvePeriod(standing.window, standing.at),
     type: standing.type,
+    scope: standing.scope ?? null,
   });
 }

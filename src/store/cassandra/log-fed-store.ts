@@ -1,5 +1,6 @@
 import type { Period } from "../../domain/time.js";
-import { POINTS_METRIC } from "../aggregates.js";
+import type { RankPosition } from "../../domain/cursor.js";
+import { isScopeMetric, metricOf, type BoardScope } from "../aggregates.js";
 import { rankerOf } from "../ranking.js";
 import type {
   AppendOutcome,
@@ -27,7 +28,14 @@ import {
   type CassandraStoreOptions,
   type Client,
 } from "./options.js";
-import { boardCounter, boardHistogram, boardSize, readBoardPage } from "./shard/board-read.js";
+import {
+  boardCounter,
+  boardHistogram,
+  boardSize,
+  readBoardPage,
+  readBoardPageBefore,
+} from "./shard/board-read.js";
+import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
@@ -145,7 +153,7 @@ export class CassandraLogFedStore implements LogFedStore {
     return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
       const rows = await this.typeCountRows(userId, period);
       const byType: TypeTally[] = rows
-        .filter((row) => row.events !== 0)
+        .filter((row) => row.events !== 0 && !isScopeMetric(row.type))
         .map((row) => ({ type: row.type, count: row.events, points: row.points }))
         .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
       const count = byType.reduce((sum, t) => sum + t.count, 0);
@@ -156,23 +164,35 @@ export class CassandraLogFedStore implements LogFedStore {
 
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const shards = await this.layout.shards();
-    return readBoardPage(this.ctx, boardOf(query.period, query.type), shards, query.after, query.limit);
+    const board = boardOf(query.period, query.type, query.scope ?? null);
+    return readBoardPage(this.ctx, board, shards, query.after, query.limit);
+  }
+
+  async leaderboardBefore(
+    query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
+  ): Promise<Standing[]> {
+    const shards = await this.layout.shards();
+    const board = boardOf(query.period, query.type, query.scope ?? null);
+    return readBoardPageBefore(this.ctx, board, shards, query.before, query.limit);
   }
 
   /**
    * Each value comes from the user's own counts; each rank from every shard's users per value
    * above it (one sum per shard for a few users; for many, the shards' histograms read once).
    */
-  async standings(userIds: readonly string[], period: Period, type: string | null): Promise<BoardStandings> {
-    const board = boardOf(period, type);
+  async standings(
+    userIds: readonly string[],
+    period: Period,
+    type: string | null,
+    scope: BoardScope | null = null,
+  ): Promise<BoardStandings> {
+    const board = boardOf(period, type, scope);
     const shards = await this.layout.shards();
     const [values, total, ranker] = await Promise.all([
       mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
         const rows = await this.typeCountRows(userId, period);
-        const counted = type === null ? rows : rows.filter((row) => row.type === type);
-        const rankedEvents = counted.reduce((sum, row) => sum + row.rankedEvents, 0);
-        if (rankedEvents === 0) return null;
-        return type === null ? counted.reduce((sum, row) => sum + row.rankedPoints, 0) : rankedEvents;
+        const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
+        return standing.member ? standing.value : null;
       }),
       boardSize(this.ctx, board, shards),
       userIds.length > FEW_USERS ? boardHistogram(this.ctx, board, shards).then(rankerOf) : null,
@@ -245,8 +265,12 @@ export class CassandraLogFedStore implements LogFedStore {
   }
 }
 
-function boardOf(period: Period, type: string | null): { window: string; bucket: string; metric: string } {
-  return { window: period.window, bucket: period.bucket, metric: type ?? POINTS_METRIC };
+function boardOf(
+  period: Period,
+  type: string | null,
+  scope: BoardScope | null,
+): { window: string; bucket: string; metric: string } {
+  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 /** Connects, and runs the migrations unless `migrate: false`. */

@@ -172,4 +172,30 @@ CREATE TABLE report_rollups (
 `,
     backfill: backfillRollups,
   },
+  {
+    version: 6,
+    name: "group and category boards",
+    sql: `
+-- Boards of one group (for GitHub, the org) or one category (the repo owner), ranked by points,
+-- kept at write time in leaderboard (and so in board_values) beside the global boards, under the
+-- metrics '@g/<group>' and '@c/<category>' (types start with a letter, so they never collide).
+-- This migration fills them from the events already stored; append() keeps them from then on.
+INSERT INTO leaderboard (time_window, bucket, metric, user_id, value)
+  WITH scoped AS (
+    SELECT e.user_id, e.day, '@g/' || g.value AS metric, e.points
+      FROM events_by_user_day e, json_each(e.groups_json) g WHERE e.ranked = 1
+    UNION ALL
+    SELECT user_id, day, '@c/' || category, points
+      FROM events_by_user_day WHERE ranked = 1 AND category IS NOT NULL
+  ),
+  periods AS (
+    SELECT 'DAY' AS time_window, day AS bucket, metric, user_id, points FROM scoped
+    UNION ALL SELECT 'WEEK', date(day, '-6 days', 'weekday 1'), metric, user_id, points FROM scoped
+    UNION ALL SELECT 'MONTH', substr(day, 1, 7), metric, user_id, points FROM scoped
+    UNION ALL SELECT 'ALL_TIME', '*', metric, user_id, points FROM scoped
+  )
+  SELECT time_window, bucket, metric, user_id, sum(points) FROM periods
+    GROUP BY time_window, bucket, metric, user_id;
+`,
+  },
 ];

@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
+import type { RankPosition } from "../../domain/cursor.js";
 import { dayOf, type Period } from "../../domain/time.js";
-import { aggregateDeltas, POINTS_METRIC } from "../aggregates.js";
-import { rankerOf, rankPage } from "../ranking.js";
+import { aggregateDeltas, metricOf, type BoardScope } from "../aggregates.js";
+import { rankerOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
 import type {
   AppendOutcome,
   BoardStandings,
@@ -215,7 +216,7 @@ export class SqliteStore implements EventStore, ReportSource {
 
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const s = this.ready();
-    const key = leaderboardKey(query.period, query.type);
+    const key = leaderboardKey(query.period, query.type, query.scope ?? null);
     const rows = s.leaderboardPage.all({
       ...key,
       afterValue: query.after?.value ?? null,
@@ -225,16 +226,41 @@ export class SqliteStore implements EventStore, ReportSource {
     return rankPage(
       rows.map((row) => ({ userId: row.user_id, value: row.value })),
       query.after,
-      {
-        countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
-        countEqual: async (value) => s.countEqual.get({ ...key, value })?.n ?? 0,
-      },
+      this.counter(key),
     );
   }
 
-  async standings(userIds: readonly string[], period: Period, type: string | null): Promise<BoardStandings> {
+  async leaderboardBefore(
+    query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
+  ): Promise<Standing[]> {
     const s = this.ready();
-    const key = leaderboardKey(period, type);
+    const key = leaderboardKey(query.period, query.type, query.scope ?? null);
+    const rows = s.leaderboardBefore
+      .all({ ...key, beforeValue: query.before.value, beforeUser: query.before.userId, limit: query.limit })
+      .reverse();
+    return rankPage(
+      rows.map((row) => ({ userId: row.user_id, value: row.value })),
+      startingInside(rows[0]?.value),
+      this.counter(key),
+    );
+  }
+
+  private counter(key: ReturnType<typeof leaderboardKey>): RankCounter {
+    const s = this.ready();
+    return {
+      countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
+      countEqual: async (value) => s.countEqual.get({ ...key, value })?.n ?? 0,
+    };
+  }
+
+  async standings(
+    userIds: readonly string[],
+    period: Period,
+    type: string | null,
+    scope: BoardScope | null = null,
+  ): Promise<BoardStandings> {
+    const s = this.ready();
+    const key = leaderboardKey(period, type, scope);
     const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
     // A few users: one sum over the values above each. Many (a page's users): the board's
     // histogram once, then each rank by binary search over its running sums.
@@ -327,8 +353,9 @@ function newestFirst(a: EventRow, b: EventRow): number {
 function leaderboardKey(
   period: Period,
   type: string | null,
+  scope: BoardScope | null,
 ): { window: string; bucket: string; metric: string } {
-  return { window: period.window, bucket: period.bucket, metric: type ?? POINTS_METRIC };
+  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -36,6 +36,7 @@ export class SqliteStatements {
   readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
+  readonly leaderboardBefore: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
   readonly countEqual: Statement<[Key & { value: number }], { n: number }>;
   readonly boardSize: Statement<[Key], { n: number }>;
@@ -93,6 +94,13 @@ export class SqliteStatements {
        WHERE ${sameBoard}
          AND (@afterValue IS NULL OR value < @afterValue OR (value = @afterValue AND user_id > @afterUser))
        ORDER BY value DESC, user_id ASC
+       LIMIT @limit`,
+    );
+    // The rows just above a position, read backwards (nearest first) along the same index.
+    this.leaderboardBefore = db.prepare(
+      `SELECT user_id, value FROM leaderboard
+       WHERE ${sameBoard} AND (value > @beforeValue OR (value = @beforeValue AND user_id < @beforeUser))
+       ORDER BY value ASC, user_id DESC
        LIMIT @limit`,
     );
     this.leaderboardValue = db.prepare(

@@ -1,6 +1,6 @@
 import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
-import { rankPage, type RankCounter, type RankedValue } from "../../ranking.js";
+import { rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
 import type { LogFedContext } from "./context.js";
 
@@ -26,6 +26,30 @@ export async function readBoardPage(
   const pages = await Promise.all(range(shards).map((shard) => shardPage(ctx, board, shard, after, limit)));
   const rows = pages.flat().sort(byBoardOrder).slice(0, limit);
   return rankPage(rows, after, boardCounter(ctx, board, shards));
+}
+
+/**
+ * The `limit` rows just above `before`, in board order: every shard's nearest rows above it, read
+ * backwards, merged, and the last `limit` kept. Ranked as a page that may start inside a tie.
+ */
+export async function readBoardPageBefore(
+  ctx: LogFedContext,
+  board: BoardRef,
+  shards: number,
+  before: RankPosition,
+  limit: number,
+): Promise<Standing[]> {
+  if (limit <= 0 || shards === 0) return [];
+  const pages = await Promise.all(
+    range(shards).map(async (shard) => {
+      const key = [board.window, board.bucket, board.metric, shard];
+      const tie = await readRows(ctx, ctx.sql.boardBeforeInTie, [...key, before.value, before.userId], limit);
+      const above = await readRows(ctx, ctx.sql.boardAbove, [...key, before.value], limit - tie.length);
+      return [...tie, ...above];
+    }),
+  );
+  const rows = pages.flat().sort(byBoardOrder).slice(-limit);
+  return rankPage(rows, startingInside(rows[0]?.value), boardCounter(ctx, board, shards));
 }
 
 /**
@@ -98,22 +122,31 @@ async function shardPage(
   limit: number,
 ): Promise<RankedValue[]> {
   const key = [board.window, board.bucket, board.metric, shard];
-  const read = async (query: string, params: unknown[], n: number): Promise<RankedValue[]> => {
-    if (n <= 0) return [];
-    const result = await ctx.client.execute(query, params, {
-      prepare: true,
-      isIdempotent: true,
-      fetchSize: n,
-      autoPage: false,
-    });
-    return result.rows
-      .slice(0, n)
-      .map((row) => ({ userId: toText(row["user_id"]), value: toNumber(row["value"]) }));
-  };
+  const read = (query: string, params: unknown[], n: number): Promise<RankedValue[]> =>
+    readRows(ctx, query, params, n);
   if (after === null) return read(ctx.sql.boardFromTop, key, limit);
   const tie = await read(ctx.sql.boardAfterInTie, [...key, after.value, after.userId], limit);
   const below = await read(ctx.sql.boardBelow, [...key, after.value], limit - tie.length);
   return [...tie, ...below];
+}
+
+/** At most `n` rows of one board query, in the order the query reads them. */
+async function readRows(
+  ctx: LogFedContext,
+  query: string,
+  params: unknown[],
+  n: number,
+): Promise<RankedValue[]> {
+  if (n <= 0) return [];
+  const result = await ctx.client.execute(query, params, {
+    prepare: true,
+    isIdempotent: true,
+    fetchSize: n,
+    autoPage: false,
+  });
+  return result.rows
+    .slice(0, n)
+    .map((row) => ({ userId: toText(row["user_id"]), value: toNumber(row["value"]) }));
 }
 
 function byBoardOrder(a: RankedValue, b: RankedValue): number {

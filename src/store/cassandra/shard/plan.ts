@@ -1,5 +1,5 @@
 import { periodsContaining, type Window } from "../../../domain/time.js";
-import { POINTS_METRIC } from "../../aggregates.js";
+import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import type { LogRecord } from "../../port.js";
 import { fenceOf } from "./fence.js";
 
@@ -117,19 +117,29 @@ export function reportCellKeys(record: LogRecord): ReportCellKey[] {
 }
 
 /** A board value and whether the user is on the board at all (has a ranked event). */
-interface Standing {
+export interface Standing {
   readonly member: boolean;
   readonly value: number;
 }
 
-function standingOf(types: ReadonlyMap<string, TypeCounts>, metric: string): Standing {
+/**
+ * A user's value on a board from the rows of their `type_counts` partition: the ranked points of
+ * the event types (POINTS_METRIC), the ranked count of one type, or the ranked points of a scope's
+ * row (a metric starting with "@", see aggregates.ts).
+ */
+export function standingOf(types: ReadonlyMap<string, TypeCounts>, metric: string): Standing {
+  if (isScopeMetric(metric)) {
+    const counts = types.get(metric) ?? NO_COUNTS;
+    return { member: counts.rankedEvents > 0, value: counts.rankedPoints };
+  }
   if (metric !== POINTS_METRIC) {
     const counts = types.get(metric) ?? NO_COUNTS;
     return { member: counts.rankedEvents > 0, value: counts.rankedEvents };
   }
   let rankedEvents = 0;
   let rankedPoints = 0;
-  for (const counts of types.values()) {
+  for (const [type, counts] of types) {
+    if (isScopeMetric(type)) continue;
     rankedEvents += counts.rankedEvents;
     rankedPoints += counts.rankedPoints;
   }
@@ -180,21 +190,26 @@ export function planAggregates(
         partitions.set(id, work);
       }
       if (fence <= work.storedFence) continue;
-      const metrics = event.ranked ? [event.type, POINTS_METRIC] : [];
+      // A scope (group, category) is counted as a row of its own in the user's partition, so
+      // that its board value derives from type_counts like every other board's.
+      const scopes = scopeMetricsOf(event);
+      const metrics = event.ranked ? [event.type, POINTS_METRIC, ...scopes] : [];
       for (const metric of metrics) {
         if (!work.boards.has(metric)) {
           work.boards.set(metric, { before: standingOf(work.types, metric), values: [], fence });
         }
       }
-      const old = work.types.get(event.type) ?? NO_COUNTS;
-      const counts: TypeCounts = {
-        events: old.events + 1,
-        points: old.points + event.points,
-        rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-        rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-      };
-      work.types.set(event.type, counts);
-      work.changed.set(event.type, counts);
+      for (const row of [event.type, ...scopes]) {
+        const old = work.types.get(row) ?? NO_COUNTS;
+        const counts: TypeCounts = {
+          events: old.events + 1,
+          points: old.points + event.points,
+          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+        };
+        work.types.set(row, counts);
+        work.changed.set(row, counts);
+      }
       work.fence = fence;
       for (const metric of metrics) {
         const board = work.boards.get(metric)!;

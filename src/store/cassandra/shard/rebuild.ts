@@ -1,12 +1,12 @@
 import { periodsContaining } from "../../../domain/time.js";
-import { POINTS_METRIC } from "../../aggregates.js";
+import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION } from "./layout.js";
-import { reportCellKeys, type TypeCounts } from "./plan.js";
+import { reportCellKeys, standingOf, type TypeCounts } from "./plan.js";
 
 interface TypeCountsTotal {
   readonly shard: number;
@@ -80,13 +80,16 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       let total = typeCounts.get(id);
       if (!total)
         typeCounts.set(id, (total = { shard, userId: event.userId, window, bucket, types: new Map() }));
-      const old = total.types.get(event.type) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
-      total.types.set(event.type, {
-        events: old.events + 1,
-        points: old.points + event.points,
-        rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-        rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-      });
+      // The event's type row, and a row per scope (as the shard writer's plan keeps them).
+      for (const row of [event.type, ...scopeMetricsOf(event)]) {
+        const old = total.types.get(row) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+        total.types.set(row, {
+          events: old.events + 1,
+          points: old.points + event.points,
+          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+        });
+      }
     }
     for (const key of reportCellKeys({
       offset: 0,
@@ -174,18 +177,13 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   return counted;
 }
 
-/** Board values of one user in one period: points, and the count of each type, when ranked. */
+/** Board values of one user in one period (points, each type's count, each scope's points), when ranked. */
 function boardValues(types: ReadonlyMap<string, TypeCounts>): [string, number][] {
-  const values: [string, number][] = [];
-  let rankedEvents = 0;
-  let rankedPoints = 0;
-  for (const [type, counts] of types) {
-    rankedEvents += counts.rankedEvents;
-    rankedPoints += counts.rankedPoints;
-    if (counts.rankedEvents > 0) values.push([type, counts.rankedEvents]);
-  }
-  if (rankedEvents > 0) values.push([POINTS_METRIC, rankedPoints]);
-  return values;
+  const metrics = [POINTS_METRIC, ...types.keys()];
+  return metrics.flatMap((metric): [string, number][] => {
+    const standing = standingOf(types, metric);
+    return standing.member ? [[metric, standing.value]] : [];
+  });
 }
 
 /** Deletes every partition of the aggregate tables as of just before the epoch. */

@@ -1,5 +1,5 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
-import { POINTS_METRIC } from "../../aggregates.js";
+import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import type { LogRecord, ShardApplied, ShardWriter, TallyChange, UserTally } from "../../port.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
@@ -244,10 +244,13 @@ export class CassandraShardWriter implements ShardWriter {
     const state = new Map<string, BoardValues>();
     const keys = records.flatMap(({ event }): BoardKey[] =>
       event.ranked
-        ? periodsContaining(event.occurredAt).flatMap(({ window, bucket }) => [
-            { window, bucket, metric: event.type },
-            { window, bucket, metric: POINTS_METRIC },
-          ])
+        ? periodsContaining(event.occurredAt).flatMap(({ window, bucket }) =>
+            [event.type, POINTS_METRIC, ...scopeMetricsOf(event)].map((metric) => ({
+              window,
+              bucket,
+              metric,
+            })),
+          )
         : [],
     );
     const missing = cachedOrMissing(keys, boardKeyId, this.boardValues, state);
@@ -456,6 +459,7 @@ function tallyChange(write: {
   after: TypeCountsPartition;
 }): TallyChange {
   const byType = [...write.after.types]
+    .filter(([type]) => !isScopeMetric(type))
     .map(([type, counts]) => ({ type, count: counts.events, points: counts.points }))
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   const tally: UserTally = {

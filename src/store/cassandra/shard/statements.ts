@@ -14,6 +14,8 @@ export class ShardCql {
   readonly boardFromTop: string;
   readonly boardAfterInTie: string;
   readonly boardBelow: string;
+  readonly boardBeforeInTie: string;
+  readonly boardAbove: string;
   readonly boardCountAbove: string;
   readonly boardCountEqual: string;
   readonly boardValuesOf: string;
@@ -59,6 +61,11 @@ export class ShardCql {
     this.boardFromTop = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board}`;
     this.boardAfterInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id > ?`;
     this.boardBelow = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value < ?`;
+    // Read backwards (nearest first), for the rows just above a position.
+    this.boardBeforeInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id < ?
+      ORDER BY value ASC, user_id DESC`;
+    this.boardAbove = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value > ?
+      ORDER BY value ASC, user_id DESC`;
     this.boardCountAbove = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value > ?`;
     this.boardCountEqual = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value = ?`;
 
