@@ -13,18 +13,8 @@
  */
 import { parseArgs } from "node:util";
 import { fingerprintOf } from "../src/domain/event.js";
-import { partitionOf } from "../src/services/kafka/pipelined-sender.js";
-import { decideClaims, type ClaimsById } from "../src/store/cassandra/shard/claims.js";
-import {
-  periodKeyId,
-  planAggregates,
-  reportCellId,
-  type ReportCellState,
-  type TypeCountsPartition,
-} from "../src/store/cassandra/shard/plan.js";
-import { applyStatements } from "../src/store/cassandra/shard/shard-writer.js";
-import { ShardCql } from "../src/store/cassandra/shard/statements.js";
-import type { LogRecord, ReadyEvent } from "../src/store/port.js";
+import { plannedWrites, recordsByPartition } from "./planned-writes.js";
+import type { ReadyEvent } from "../src/store/port.js";
 
 const { values } = parseArgs({
   options: {
@@ -85,7 +75,7 @@ function pickType(): [string, number] {
 }
 
 const started = Date.now();
-const byShard: LogRecord[][] = Array.from({ length: SHARDS }, () => []);
+const events: ReadyEvent[] = [];
 const dayStart = Date.UTC(2024, 5, 12);
 for (let i = 0; i < EVENTS; i++) {
   const userId = `user-${pickUser()}`;
@@ -100,12 +90,10 @@ for (let i = 0; i < EVENTS; i++) {
     groups: random() < 0.3 ? [`org-${Math.floor(random() * 5000)}`] : [],
     payload: null,
   };
-  const event: ReadyEvent = { ...base, points, fingerprint: fingerprintOf(base), ranked: true };
-  const shard = partitionOf(userId, SHARDS);
-  byShard[shard]!.push({ offset: byShard[shard]!.length, event });
+  events.push({ ...base, points, fingerprint: fingerprintOf(base), ranked: true });
 }
+const byShard = recordsByPartition(events, SHARDS);
 
-const sql = new ShardCql("bench");
 const writes = new Map<string, number>();
 const bytes = new Map<string, number>();
 const tableOf = (query: string): string => /(?:INTO|FROM) bench\.(\w+)/.exec(query)?.[1] ?? "?";
@@ -115,25 +103,11 @@ const sizeOf = (value: unknown): number =>
     : Array.isArray(value)
       ? value.reduce((n, v) => n + sizeOf(v), 4)
       : 8;
-for (const [shard, records] of byShard.entries()) {
-  const claims: ClaimsById = new Map();
-  const typeCounts = new Map<string, TypeCountsPartition>();
-  const cells = new Map<string, ReportCellState>();
-  for (let start = 0; start < records.length; start += BATCH) {
-    const batch = records.slice(start, start + BATCH);
-    const decision = decideClaims(shard, batch, claims);
-    const plan = planAggregates(decision.counted, 0, {
-      typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
-      reportCell: (key) => cells.get(reportCellId(key)) ?? null,
-    });
-    const { first, counts } = applyStatements(sql, shard, 0, decision.claiming, plan);
-    for (const statement of [...first, ...counts]) {
-      const key = `${tableOf(statement.query)} ${JSON.stringify(statement.partition)}`;
-      writes.set(key, (writes.get(key) ?? 0) + 1);
-      bytes.set(key, (bytes.get(key) ?? 0) + statement.params.reduce<number>((n, v) => n + sizeOf(v), 24));
-    }
-    for (const write of plan.typeCounts) typeCounts.set(periodKeyId(write), write.after);
-    for (const cell of plan.reportCells) cells.set(reportCellId(cell), cell);
+for (const statements of plannedWrites(byShard, BATCH)) {
+  for (const statement of statements) {
+    const key = `${tableOf(statement.query)} ${JSON.stringify(statement.partition)}`;
+    writes.set(key, (writes.get(key) ?? 0) + 1);
+    bytes.set(key, (bytes.get(key) ?? 0) + statement.params.reduce<number>((n, v) => n + sizeOf(v), 24));
   }
 }
 

@@ -31,7 +31,7 @@ import { CassandraLogFedStore, createClient } from "../src/store/cassandra/index
 import { startChildServer, waitForExit, type ChildServer } from "../test/support/child-server.js";
 import { batches, loadDrafts, quantiles, storeReady } from "./github-data.js";
 import { measureRawProducer } from "./kafka-raw.js";
-import { rowsPerEvent } from "./rows-per-event.js";
+import { rowsPerEvent } from "./planned-writes.js";
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,8 @@
 /**
- * Rows the aggregators write per event for a given input: the store's own apply planning (claims,
- * plan.ts, applyStatements) run on the events, per log partition in batches as the aggregators
- * apply them, against state kept in memory. Nothing is sent to Cassandra. It turns an apply rate
- * in events/s into rows/s, the unit of the raw driver's ceiling.
+ * The statements the aggregators would write for an input, without Cassandra: the store's own apply
+ * planning (claims, plan.ts, applyStatements) run per log partition, in batches as the aggregators
+ * apply them, against state kept in memory. bench/hot-partitions.ts counts them per partition;
+ * bench/pipeline.ts turns an apply rate in events/s into rows/s, the unit of the raw driver.
  */
 import { partitionOf } from "../src/services/kafka/pipelined-sender.js";
 import { decideClaims, type ClaimsById } from "../src/store/cassandra/shard/claims.js";
@@ -11,20 +11,30 @@ import {
   planAggregates,
   reportCellId,
   type ReportCellState,
+  type TypeCountsPartition,
 } from "../src/store/cassandra/shard/plan.js";
-import type { TypeCountsPartition } from "../src/store/cassandra/shard/plan.js";
+import type { KeyedStatement } from "../src/store/cassandra/partition-batches.js";
 import { applyStatements } from "../src/store/cassandra/shard/shard-writer.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
 import type { LogRecord, ReadyEvent } from "../src/store/port.js";
 
-export function rowsPerEvent(events: readonly ReadyEvent[], shards: number, batch = 1000): number {
-  const byShard: LogRecord[][] = Array.from({ length: shards }, () => []);
+/** Each log partition's records, numbered from 0, on the partition Kafka would choose. */
+export function recordsByPartition(events: readonly ReadyEvent[], partitions: number): LogRecord[][] {
+  const byShard: LogRecord[][] = Array.from({ length: partitions }, () => []);
   for (const event of events) {
-    const records = byShard[partitionOf(event.userId, shards)]!;
+    const records = byShard[partitionOf(event.userId, partitions)]!;
     records.push({ offset: records.length, event });
   }
-  const sql = new ShardCql("bench");
-  let rows = 0;
+  return byShard;
+}
+
+/** Every apply's statements, batch by batch, in the order the aggregators would issue them. */
+export function* plannedWrites(
+  byShard: readonly (readonly LogRecord[])[],
+  batch: number,
+  keyspace = "bench",
+): Generator<KeyedStatement[]> {
+  const sql = new ShardCql(keyspace);
   for (const [shard, records] of byShard.entries()) {
     const claims: ClaimsById = new Map();
     const typeCounts = new Map<string, TypeCountsPartition>();
@@ -36,10 +46,16 @@ export function rowsPerEvent(events: readonly ReadyEvent[], shards: number, batc
         reportCell: (key) => cells.get(reportCellId(key)) ?? null,
       });
       const { first, counts } = applyStatements(sql, shard, 0, decision.claiming, plan);
-      rows += first.length + counts.length;
+      yield [...first, ...counts];
       for (const write of plan.typeCounts) typeCounts.set(periodKeyId(write), write.after);
       for (const cell of plan.reportCells) cells.set(reportCellId(cell), cell);
     }
   }
+}
+
+export function rowsPerEvent(events: readonly ReadyEvent[], partitions: number, batch = 1000): number {
+  let rows = 0;
+  for (const statements of plannedWrites(recordsByPartition(events, partitions), batch))
+    rows += statements.length;
   return rows / events.length;
 }
