@@ -13,7 +13,7 @@ const layers = [
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".cassandra/", "coverage/"] },
+  { ignores: ["node_modules/", "dist/", ".cassandra/", "coverage/", ".scratch/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

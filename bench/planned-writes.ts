@@ -1,6 +1,6 @@
 /**
  * The statements the aggregators would write for an input, without Cassandra: the store's own apply
- * planning (claims, plan.ts, applyStatements) run per log partition, in batches as the aggregators
+ * planning (claims, plan.ts, board values, applyStatements) run per log partition, in batches as the aggregators
  * apply them, against state kept in memory. bench/hot-partitions.ts counts them per partition;
  * bench/pipeline.ts turns an apply rate in events/s into rows/s, the unit of the raw driver.
  */
@@ -15,6 +15,12 @@ import {
 } from "../src/store/cassandra/shard/plan.js";
 import type { KeyedStatement } from "../src/store/cassandra/partition-batches.js";
 import { applyStatements } from "../src/store/cassandra/shard/shard-writer.js";
+import {
+  boardKeyId,
+  NO_BOARD_VALUES,
+  planBoardValues,
+  type BoardValues,
+} from "../src/store/cassandra/shard/board-values.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
 import type { LogRecord, ReadyEvent } from "../src/store/port.js";
 
@@ -39,14 +45,20 @@ export function* plannedWrites(
     const claims: ClaimsById = new Map();
     const typeCounts = new Map<string, TypeCountsPartition>();
     const cells = new Map<string, ReportCellState>();
+    const boardValues = new Map<string, BoardValues>();
     for (let start = 0; start < records.length; start += batch) {
       const decision = decideClaims(shard, records.slice(start, start + batch), claims);
       const plan = planAggregates(decision.counted, 0, {
         typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
         reportCell: (key) => cells.get(reportCellId(key)) ?? null,
       });
-      const { first, counts } = applyStatements(sql, shard, 0, decision.claiming, plan);
-      yield [...first, ...counts];
+      const boardWrites = planBoardValues(
+        plan.boardSteps,
+        (key) => boardValues.get(boardKeyId(key)) ?? NO_BOARD_VALUES,
+      );
+      const statements = applyStatements(sql, shard, 0, decision.claiming, plan, boardWrites);
+      yield [...statements.first, ...statements.boardValues, ...statements.counts];
+      for (const write of boardWrites) boardValues.set(boardKeyId(write), write.after);
       for (const write of plan.typeCounts) typeCounts.set(periodKeyId(write), write.after);
       for (const cell of plan.reportCells) cells.set(reportCellId(cell), cell);
     }

@@ -4,6 +4,7 @@ import {
   type EventPosition,
   type RankPosition,
 } from "../domain/cursor.js";
+import type { BoardScope } from "../store/aggregates.js";
 import { badUserInput } from "./errors.js";
 
 const MAX_TYPE_FILTERS = 100;
@@ -73,4 +74,24 @@ export function timeRange(
     throw badUserInput("from must not be after to", { argument: "from" });
   }
   return range;
+}
+
+/** The scope of a board from `group` or `category` (at most one, and not with `type`); null for all. */
+export function boardScope(args: {
+  readonly type?: string | null;
+  readonly group?: string | null;
+  readonly category?: string | null;
+}): BoardScope | null {
+  const group = args.group ?? null;
+  const category = args.category ?? null;
+  if (group === null && category === null) return null;
+  if (group !== null && category !== null) {
+    throw badUserInput("give group or category, not both", { argument: "group" });
+  }
+  if ((args.type ?? null) !== null) {
+    throw badUserInput("a group's or category's board ranks by score: leave out type", { argument: "type" });
+  }
+  return group !== null
+    ? { kind: "group", name: nonEmpty(group, "group") }
+    : { kind: "category", name: nonEmpty(category!, "category") };
 }

@@ -19,6 +19,8 @@ export interface Services {
 export interface Context {
   readonly services: Services;
   readonly loaders: Loaders;
+  /** Aborts when the request's work should stop (deadline passed, client gone); absent in tools. */
+  readonly deadline?: { readonly signal: AbortSignal };
 }
 
 /** Loaders are made on first use: most live pushes and many requests never load anything. */

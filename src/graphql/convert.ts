@@ -2,6 +2,7 @@ import { encodeEventCursor, encodeRankCursor } from "../domain/cursor.js";
 import { periodRange, type Period } from "../domain/time.js";
 import type { LiveEvent } from "../services/live/commit-changes.js";
 import type { Page } from "../services/queries.js";
+import type { BoardScope } from "../store/aggregates.js";
 import type { Standing as StoreStanding, StoredEvent, UserTally } from "../store/port.js";
 import { Event, type EventConnection } from "./types/event.js";
 import { Standing } from "./types/leaderboard.js";
@@ -48,7 +49,13 @@ export function toScore(tally: UserTally, period: Period): Score {
   });
 }
 
-export function toStanding(standing: StoreStanding, period: Period, type: string | null, at: Date): Standing {
+export function toStanding(
+  standing: StoreStanding,
+  period: Period,
+  type: string | null,
+  at: Date,
+  scope: BoardScope | null = null,
+): Standing {
   return Object.assign(new Standing(), {
     rank: standing.rank,
     userId: standing.userId,
@@ -56,6 +63,7 @@ export function toStanding(standing: StoreStanding, period: Period, type: string
     window: period.window,
     type,
     at,
+    scope,
   });
 }
 

@@ -1,7 +1,17 @@
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServer,
+  type ApolloServerPlugin,
+  type GraphQLRequestContextDidResolveOperation,
+  type GraphQLRequestContextWillSendResponse,
+} from "@apollo/server";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { inputErrorsPlugin, recodeApolloError } from "./apollo-errors.js";
 import type { App } from "./app.js";
+import type { FastQueries } from "./fast-queries.js";
 import { formatError } from "./format-error.js";
 import type { Metrics } from "./metrics.js";
 import type { OperationGate } from "./operation-gate.js";
@@ -13,11 +23,19 @@ import { RequestError } from "./request-errors.js";
  * prevention on (a GET needs a preflight header such as `apollo-require-preflight`), parsing
  * stopped past EVENTSCORE_MAX_TOKENS, the operation gate before execution, and no stack traces
  * or schema suggestions outside development. Signals are handled by `eventscore serve`, not by Apollo.
+ *
+ * Per-request cost: Apollo keeps parsed and validated documents in its document store (an LRU
+ * bounded at about 30 MiB, keyed by the query's hash), so a query seen before is neither parsed
+ * nor validated again; the gate caches its measure per operation (operation-gate.ts). Apollo's
+ * cache-control plugin, installed unless disabled, hooks every field's resolution to compute
+ * cache hints that this API never sends (nothing here is cacheable by HTTP caches): disabled,
+ * like inline tracing (for federation, which this schema is not).
  */
 export async function startApollo(
   app: App,
   gate: OperationGate,
   metrics: Metrics,
+  fast: FastQueries,
 ): Promise<ApolloServer<RequestContext>> {
   const { development, hardening } = app.config;
   const apollo = new ApolloServer<RequestContext>({
@@ -35,53 +53,56 @@ export async function startApollo(
       inputErrorsPlugin<RequestContext>(),
       // Apollo's landing page loads from a CDN; GraphiQL is served from our own bundle instead.
       ApolloServerPluginLandingPageDisabled(),
-      gatePlugin(gate),
-      errorCountPlugin(metrics),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      gateAndErrorsPlugin(gate, metrics, fast),
     ],
   });
   await apollo.start();
   return apollo;
 }
 
-function gatePlugin(gate: OperationGate): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request, contextValue }) {
-          if (!operation) return;
-          if (operation.operation === "subscription") {
-            const message =
-              "subscriptions are served over WebSocket (graphql-ws) at this path, not over HTTP";
-            throw new RequestError(message, "BAD_REQUEST", 400).forApollo();
-          }
-          const refused = gate.check({
-            document,
-            operation,
-            variables: request.variables ?? {},
-            caller: contextValue.caller,
-            rateKey: contextValue.rateKey,
-          });
-          if (refused) throw refused.forApollo();
-        },
-      };
+/**
+ * The operation gate before execution, and the count of errors sent: one plugin, one set of hooks
+ * per request. A query that passes is handed to the fast path, which answers it from then on.
+ */
+function gateAndErrorsPlugin(
+  gate: OperationGate,
+  metrics: Metrics,
+  fast: FastQueries,
+): ApolloServerPlugin<RequestContext> {
+  const hooks = {
+    async didResolveOperation({
+      document,
+      operation,
+      request,
+      contextValue,
+    }: GraphQLRequestContextDidResolveOperation<RequestContext>) {
+      if (!operation) return;
+      if (operation.operation === "subscription") {
+        const message = "subscriptions are served over WebSocket (graphql-ws) at this path, not over HTTP";
+        throw new RequestError(message, "BAD_REQUEST", 400).forApollo();
+      }
+      const refused = gate.check({
+        document,
+        operation,
+        variables: request.variables ?? {},
+        caller: contextValue.caller,
+        rateKey: contextValue.rateKey,
+      });
+      if (refused) throw refused.forApollo();
+      if (request.query !== undefined && request.http?.method === "POST") fast.learn(request.query, document);
+    },
+    async willSendResponse({ response }: GraphQLRequestContextWillSendResponse<RequestContext>) {
+      if (response.body.kind !== "single") return;
+      for (const error of response.body.singleResult.errors ?? []) {
+        metrics.graphqlErrors.inc({
+          code: String(error.extensions?.["code"] ?? "UNKNOWN"),
+          transport: "http",
+        });
+      }
     },
   };
-}
-
-function errorCountPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== "single") return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            metrics.graphqlErrors.inc({
-              code: String(error.extensions?.["code"] ?? "UNKNOWN"),
-              transport: "http",
-            });
-          }
-        },
-      };
-    },
-  };
+  // The hooks hold no per-request state, so every request shares one object.
+  return { requestDidStart: async () => hooks };
 }

@@ -51,6 +51,8 @@ export async function openBackend(config: Config, deps: BackendDeps): Promise<Ba
     const raw = new SqliteStore({
       path: config.store.path,
       synchronous: config.store.synchronous,
+      cacheMiB: config.store.cacheMiB,
+      mmapMiB: config.store.mmapMiB,
       writer: "thread",
     });
     await raw.migrate();

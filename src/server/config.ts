@@ -8,6 +8,8 @@ export interface SqliteConfig {
   readonly kind: "sqlite";
   readonly path: string;
   readonly synchronous: "FULL" | "NORMAL";
+  readonly cacheMiB: number;
+  readonly mmapMiB: number;
 }
 
 export interface CassandraConfig {
@@ -120,6 +122,8 @@ function sqliteConfig(read: EnvReader): SqliteConfig {
     kind: "sqlite",
     path: read.string("EVENTSCORE_SQLITE_PATH", "data/eventscore.db"),
     synchronous: read.oneOf("EVENTSCORE_SQLITE_SYNCHRONOUS", ["FULL", "NORMAL"] as const, "FULL"),
+    cacheMiB: read.integer("EVENTSCORE_SQLITE_CACHE_MB", 64, 2, 65_536),
+    mmapMiB: read.integer("EVENTSCORE_SQLITE_MMAP_MB", 256, 0, 1_048_576),
   };
 }
 

@@ -1,4 +1,11 @@
-import { isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import {
+  getNamedType,
+  isLeafType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from "graphql";
 import { cpuBudgetExceeded, timedOut, type RequestError } from "./request-errors.js";
 
 /**
@@ -9,13 +16,16 @@ import { cpuBudgetExceeded, timedOut, type RequestError } from "./request-errors
  * - a check before each resolver (`enforceDeadlines`) stops work that never yields to the
  *   event loop long enough for a timer to fire (SQLite answers synchronously, so a big query
  *   can run start to end in microtasks).
- * Either way the client gets TIMEOUT; a store call already started still completes (it cannot
- * be recalled), which is safe because writes are idempotent.
+ * Either way the client gets TIMEOUT, and `signal` aborts, so that work that checks it (reports
+ * between days, batched loads before their store call) stops; a store call already started still
+ * completes (it cannot be recalled), which is safe because writes are idempotent. A client that
+ * closes its connection aborts the signal too.
  */
 export class Deadline {
   private readonly at: number;
   private cpuMs = 0;
   private failure: RequestError | null = null;
+  private readonly controller = new AbortController();
 
   constructor(
     readonly timeoutMs: number,
@@ -38,12 +48,28 @@ export class Deadline {
     return this.failure;
   }
 
+  /**
+   * Aborts when the request's work should stop: its deadline passed or its CPU budget ran out (as
+   * a check or the timer found), or its client went away. Services and stores pass it down and
+   * stop between steps (a report between days, a batch before its store call).
+   */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Stops the request's work; `reason` is what the signal's listeners see. */
+  abort(reason: RequestError): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
   /** Throws TIMEOUT once the deadline has passed, CPU_BUDGET_EXCEEDED once the budget is spent. */
   check(): void {
     if (this.failure === null) {
       if (performance.now() > this.at) this.failure = timedOut(this.timeoutMs);
       else if (this.cpuMs > this.cpuBudgetMs) this.failure = cpuBudgetExceeded(this.cpuBudgetMs);
+      else if (this.controller.signal.aborted) this.failure = this.controller.signal.reason as RequestError;
       else return;
+      this.abort(this.failure);
     }
     throw this.failure;
   }
@@ -57,18 +83,24 @@ export class Deadline {
 const enforced = new WeakSet<GraphQLField<unknown, unknown>>();
 
 /**
- * Makes every resolver of `schema`, introspection's included, check `context.deadline` before it
- * starts and charge the time it runs to the request's CPU budget (the part it runs before its
- * first await: the part that holds the event loop). Introspection types are shared by every
- * schema in the process, so each field is wrapped once, whichever schema reaches it first.
+ * Makes every resolver of `schema` that can do work, introspection's included, check
+ * `context.deadline` before it starts and charge the time it runs to the request's CPU budget
+ * (the part it runs before its first await: the part that holds the event loop). Introspection
+ * types are shared by every schema in the process, so each field is wrapped once, whichever
+ * schema reaches it first.
  */
 export function enforceDeadlines(schema: GraphQLSchema): void {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const resolve = field.resolve;
-      // Fields without a resolver read a property: too cheap to need a check.
+      // Fields without a resolver read a property, and so do scalar fields without arguments
+      // below the root (type-graphql gives them a resolver that reads the property): too cheap
+      // to check, and there are many of them in every answer. Every other field, the ones that
+      // reach a store or build lists, is checked.
       if (resolve === undefined || enforced.has(field)) continue;
+      if (!roots.has(type) && field.args.length === 0 && isLeafType(getNamedType(field.type))) continue;
       enforced.add(field);
       const checked: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
         const deadline = (context as { deadline?: Deadline } | undefined)?.deadline;

@@ -33,12 +33,16 @@ export function openExchange(
   const started = performance.now();
   const requestId = requestIdOf(request);
   const url = parseTarget(request.url);
+  let log: Logger | null = null;
   const exchange: Exchange = {
     request,
     response,
     url,
     requestId,
-    log: deps.logger.child({ requestId }),
+    // Built on first use: most requests log only their access line, which needs no child logger.
+    get log() {
+      return (log ??= deps.logger.child({ requestId }));
+    },
     caller: null,
   };
   response.setHeader("x-request-id", requestId);
@@ -50,10 +54,12 @@ export function openExchange(
     const route = routeLabel(path, response.statusCode);
     const seconds = (performance.now() - started) / 1000;
     const method = request.method ?? "GET";
-    metrics.httpRequests.inc({ route, method, status: String(response.statusCode) });
-    metrics.httpDuration.observe({ route, method }, seconds);
+    metrics.observeHttp(route, method, response.statusCode, seconds);
     const quiet = path.startsWith("/health/") || route === "/metrics";
-    exchange.log[quiet ? "debug" : "info"]("request", {
+    // Every field is built here from known values (the caller by its key's name, never the key),
+    // so the line skips redaction.
+    deps.logger.unredacted()[quiet ? "debug" : "info"]("request", {
+      requestId,
       method,
       path,
       status: response.statusCode,

@@ -4,17 +4,19 @@ import type { App } from "./app.js";
 import { credentialFrom, type Authenticator } from "./auth.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { Exchange } from "./exchange.js";
+import type { FastQueries } from "./fast-queries.js";
 import { BodyError, parseJsonBody, readBody } from "./http-body.js";
 import { refuse, refuseOperation } from "./http-responses.js";
 import type { InFlight } from "./in-flight.js";
 import { tokenLimitExceeded } from "./limits.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
-import { RequestError, timedOut } from "./request-errors.js";
+import { clientGone, RequestError, timedOut } from "./request-errors.js";
 import { legacyStatus } from "./response-status.js";
 
 export interface GraphQLOverHttpDeps {
   readonly app: App;
   readonly apollo: ApolloServer<RequestContext>;
+  readonly fast: FastQueries;
   readonly authenticator: Authenticator;
   readonly inFlight: InFlight;
 }
@@ -27,7 +29,7 @@ export interface GraphQLOverHttpDeps {
  * whose resolvers spend its CPU budget answers CPU_BUDGET_EXCEEDED (400).
  */
 export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange, url: URL) => Promise<void> {
-  const { app, apollo, authenticator, inFlight } = deps;
+  const { app, apollo, fast, authenticator, inFlight } = deps;
   const { hardening, maxBodyBytes } = app.config;
   return async (exchange, url) => {
     const { request, response } = exchange;
@@ -78,16 +80,30 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       exchange.requestId,
       new Deadline(hardening.requestTimeoutMs, hardening.maxCpuMs),
     );
-    const execution = inFlight.track(
+    const viaApollo = (): Promise<HTTPGraphQLResponse> =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: url.search, body },
         context: async () => context,
-      }),
+      });
+    const execution = inFlight.track(
+      method === "POST"
+        ? fast
+            .run(body, { accept: request.headers.accept, contentType }, context)
+            .then((answer) => answer ?? viaApollo())
+        : viaApollo(),
     );
+    // A client that leaves before its answer stops the request's store work.
+    const leave = (): void => {
+      if (!response.writableFinished) context.deadline.abort(clientGone());
+    };
+    response.once("close", leave);
     const result = await withDeadline<HTTPGraphQLResponse | null>(
       execution,
       hardening.requestTimeoutMs,
-      () => null,
+      () => {
+        context.deadline.abort(timedOut(hardening.requestTimeoutMs));
+        return null;
+      },
     );
     if (result === null || context.deadline.missed) {
       const error = context.deadline.error ?? timedOut(hardening.requestTimeoutMs);

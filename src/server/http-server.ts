@@ -6,6 +6,7 @@ import type { App } from "./app.js";
 import { Authenticator, authorize, credentialFrom, type AccessPolicy } from "./auth.js";
 import { enforceDeadlines } from "./deadline.js";
 import { openExchange, type Exchange } from "./exchange.js";
+import { FastQueries } from "./fast-queries.js";
 import { graphqlOverHttp } from "./graphql-http.js";
 import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson, type Route } from "./http-responses.js";
 import { InFlight } from "./in-flight.js";
@@ -64,8 +65,9 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
   enforceDeadlines(app.schema);
   const httpServer = createServer();
   const websocket = serveGraphQLOverWebSocket({ httpServer, app, gate, authenticator, metrics, inFlight });
-  const apollo = await startApollo(app, gate, metrics);
-  const serveGraphQL = graphqlOverHttp({ app, apollo, authenticator, inFlight });
+  const fast = new FastQueries(app.schema, gate);
+  const apollo = await startApollo(app, gate, metrics, fast);
+  const serveGraphQL = graphqlOverHttp({ app, apollo, fast, authenticator, inFlight });
   let draining = false;
 
   httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => {

@@ -8,6 +8,12 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   /** A logger whose every line also carries `bindings` (e.g. the request id). */
   child(bindings: Record<string, unknown>): Logger;
+  /**
+   * The same lines without redaction, for callers whose every field is a value they built and
+   * know holds no secret (the access log: method, path, status, time, key name). Redaction walks
+   * every redacted path of every line, which was a seventh of the cost of a trivial request.
+   */
+  unredacted(): Logger;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -44,32 +50,48 @@ export interface LoggerOptions {
 /** pino, writing one JSON object per line: `time`, `level` (a name), `message`, then fields. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
-  const root = pino(
-    {
-      level: options.level ?? "info",
-      messageKey: "message",
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-    },
-    destination,
-  );
-  return adapt(root);
+  const settings = {
+    level: options.level ?? "info",
+    messageKey: "message",
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  const root = pino({ ...settings, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } }, destination);
+  return adapt(root, pino(settings, options.destination ?? bufferedStderr()));
 }
+
+/**
+ * Stderr for access lines: written in blocks of whole lines (at 4 KiB, every 250 ms, and at exit)
+ * instead of one system call per request, which was a tenth of the cost of a trivial query.
+ * Other lines (warnings, errors) stay unbuffered, so that they are out before a crash.
+ */
+function bufferedStderr(): DestinationStream {
+  if (sharedBufferedStderr === null) {
+    const stream = pino.destination({ dest: 2, sync: true, minLength: 4096, periodicFlush: 250 });
+    process.once("exit", () => stream.flushSync());
+    sharedBufferedStderr = stream;
+  }
+  return sharedBufferedStderr;
+}
+
+/** One per process: every logger's access lines share it (and its one exit hook). */
+let sharedBufferedStderr: DestinationStream | null = null;
 
 /** The name callers have used since before pino: a stderr logger at `minimum`. */
 export function createJsonLogger(minimum: LogLevel = "info"): Logger {
   return createLogger({ level: minimum });
 }
 
-function adapt(log: pino.Logger): Logger {
+function adapt(log: pino.Logger, plain: pino.Logger | null): Logger {
+  let unredacted: Logger | null = null;
   return {
     debug: (message, fields) => log.debug(fields ?? {}, message),
     info: (message, fields) => log.info(fields ?? {}, message),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
-    child: (bindings) => adapt(log.child(bindings)),
+    child: (bindings) => adapt(log.child(bindings), plain?.child(bindings) ?? null),
+    unredacted: () => (unredacted ??= plain === null ? adapt(log, null) : adapt(plain, null)),
   };
 }
 

@@ -116,6 +116,29 @@ export class Metrics {
       collectDefaultMetrics({ register: this.registry, prefix: "eventscore_" });
   }
 
+  private readonly httpChildren = new Map<
+    string,
+    { readonly count: { inc(): void }; readonly duration: { observe(value: number): void } }
+  >();
+
+  /**
+   * One answered HTTP request. The labelled children are kept per label set: looking labels up
+   * by object on every request costs more than the counting itself.
+   */
+  observeHttp(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method} ${status}`;
+    let children = this.httpChildren.get(key);
+    if (children === undefined) {
+      children = {
+        count: this.httpRequests.labels(route, method, String(status)),
+        duration: this.httpDuration.labels(route, method),
+      };
+      this.httpChildren.set(key, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
+  }
+
   recordIngest(requested: number, result: IngestResult): void {
     this.batchSize.observe(requested);
     this.ingestedEvents.inc({ outcome: "accepted" }, result.accepted);

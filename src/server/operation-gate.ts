@@ -6,7 +6,8 @@ import {
 } from "graphql";
 import { firstIllFormed } from "../domain/unicode.js";
 import { authorize, type AccessPolicy, type Caller } from "./auth.js";
-import { checkComplexity, measureOperation, type ComplexityLimits } from "./limits.js";
+import { checkComplexity, type ComplexityLimits } from "./limits.js";
+import { OperationMeasures } from "./operation-measures.js";
 import { eventsRequested, type TokenBuckets } from "./rate-limit.js";
 import { invalidString, rateLimited, type RequestError } from "./request-errors.js";
 
@@ -30,12 +31,16 @@ export interface OperationRequest {
  * mutation's events are checked item by item instead, so a batch says which item was refused.
  */
 export class OperationGate {
+  private readonly measures: OperationMeasures;
+
   constructor(
-    private readonly schema: GraphQLSchema,
+    schema: GraphQLSchema,
     private readonly access: AccessPolicy,
     private readonly limits: ComplexityLimits,
     private readonly ingest: TokenBuckets | null,
-  ) {}
+  ) {
+    this.measures = new OperationMeasures(schema, limits.maxCost);
+  }
 
   check(request: OperationRequest): RequestError | null {
     const refused = authorize(request.operation.operation, request.caller, this.access);
@@ -46,7 +51,7 @@ export class OperationGate {
         if (firstIllFormed(value) !== undefined) return invalidString(name);
       }
     }
-    const shape = measureOperation(this.schema, document, operation, variables, this.limits.maxCost);
+    const shape = this.measures.measure(document, operation, variables);
     const tooComplex = checkComplexity(shape, this.limits);
     if (tooComplex) return tooComplex;
     if (this.ingest === null) return null;

@@ -31,9 +31,16 @@ export function reportsCsvRoute(reports: ReportService): Route {
       return true;
     }
     let rows: ReportRow[];
+    // A client that leaves stops the report between days.
+    const stop = new AbortController();
+    const leave = (): void => {
+      if (!response.writableFinished) stop.abort(new Error("the client closed the connection"));
+    };
+    response.once("close", leave);
     try {
-      rows = await reports.run(parseReportRequest(url.searchParams));
+      rows = await reports.run(parseReportRequest(url.searchParams), stop.signal);
     } catch (error) {
+      if (stop.signal.aborted) return true;
       if (!(error instanceof InvalidReportError)) throw error;
       sendJson(response, 400, {
         errors: [{ message: error.message, extensions: { code: "BAD_USER_INPUT" } }],

@@ -69,6 +69,11 @@ export function timedOut(timeoutMs: number): RequestError {
   return new RequestError(`the request did not finish within ${timeoutMs} ms`, "TIMEOUT", 504, { timeoutMs });
 }
 
+/** Why a request's store work stops when its client closed the connection (nobody gets the answer). */
+export function clientGone(): RequestError {
+  return new RequestError("the client closed the connection before the answer", "CLIENT_CLOSED_REQUEST", 499);
+}
+
 export function invalidString(variable: string): RequestError {
   return new RequestError(
     `variable $${variable} holds a string that is not well-formed Unicode (a lone UTF-16 surrogate)`,

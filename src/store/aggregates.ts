@@ -1,8 +1,45 @@
 import { periodsContaining, type Window } from "../domain/time.js";
 import type { ScoredEvent } from "../domain/event.js";
 
-/** The leaderboard metric that ranks by points; any other metric is an event type. */
+/** The leaderboard metric that ranks by points; any other metric is an event type or a scope. */
 export const POINTS_METRIC = "*";
+
+/**
+ * A board limited to one group (for GitHub, the org) or one category (the repo owner), ranked by
+ * the points of the events in it. Its metric starts with "@", which no event type can (types
+ * start with a letter), so scoped boards live beside the global ones in the same tables.
+ */
+export interface BoardScope {
+  readonly kind: "group" | "category";
+  readonly name: string;
+}
+
+export function scopeMetric(scope: BoardScope): string {
+  return `@${scope.kind === "group" ? "g" : "c"}/${scope.name}`;
+}
+
+export function isScopeMetric(metric: string): boolean {
+  return metric.startsWith("@");
+}
+
+/** The metric of a board: points (type and scope null), the count of a type, or a scope's points. */
+export function metricOf(type: string | null, scope: BoardScope | null): string {
+  if (scope !== null) {
+    if (type !== null) throw new Error("a scoped board ranks by points: give a type or a scope, not both");
+    return scopeMetric(scope);
+  }
+  return type ?? POINTS_METRIC;
+}
+
+/** The scoped boards a ranked event counts in: each of its groups, and its category. */
+export function scopeMetricsOf(event: {
+  readonly groups: readonly string[];
+  readonly category: string | null;
+}): string[] {
+  const metrics = event.groups.map((name) => scopeMetric({ kind: "group", name }));
+  if (event.category !== null) metrics.push(scopeMetric({ kind: "category", name: event.category }));
+  return metrics;
+}
 
 export interface TypeCountDelta {
   readonly userId: string;
@@ -100,6 +137,7 @@ export function aggregateDeltas(
       if (event.ranked) {
         bump(window, bucket, POINTS_METRIC, event.userId, event.points);
         bump(window, bucket, event.type, event.userId, 1);
+        for (const metric of scopeMetricsOf(event)) bump(window, bucket, metric, event.userId, event.points);
       }
     }
   }

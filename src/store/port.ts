@@ -9,6 +9,7 @@
 import type { EventPosition, RankPosition } from "../domain/cursor.js";
 import type { ScoredEvent } from "../domain/event.js";
 import type { Period } from "../domain/time.js";
+import type { BoardScope } from "./aggregates.js";
 
 /** An event ready to store: scored, fingerprinted, and marked as ranked (in leaderboards) or not. */
 export type ReadyEvent = ScoredEvent & { readonly ranked: boolean };
@@ -59,6 +60,8 @@ export interface LeaderboardQuery {
   readonly period: Period;
   /** Rank by the count of this type; null ranks by points. */
   readonly type: string | null;
+  /** Only one group's or category's events, ranked by points (type must be null); null or absent: all. */
+  readonly scope?: BoardScope | null;
   readonly limit: number;
   /** Resume strictly after this position. */
   readonly after: RankPosition | null;
@@ -73,6 +76,13 @@ export interface Standing {
   readonly userId: string;
   readonly value: number;
   readonly rank: number;
+}
+
+/** Places on one board, and its size: what ranks, percentiles and "n of N" need. */
+export interface BoardStandings {
+  /** Users on the board: every user with a ranked event in the period (by the type, if any). */
+  readonly total: number;
+  readonly standings: readonly (Standing | null)[];
 }
 
 /**
@@ -93,10 +103,30 @@ export interface ReportCell {
   readonly points: number;
 }
 
+/**
+ * The cells of one day summed over categories and users: events, points and the exact set of
+ * users (user-set.ts: numbers of a dictionary of the store's own, valid across the days of one
+ * store), per type and group. What reports read when they need neither categories nor users.
+ */
+export interface ReportRollup {
+  readonly day: string;
+  readonly type: string;
+  readonly group: string | null;
+  readonly events: number;
+  readonly points: number;
+  /** encodeUserSet() of the users' numbers. */
+  readonly users: Uint8Array;
+}
+
 /** Reads of the report aggregates, kept at write time by append() like every other aggregate. */
 export interface ReportSource {
   /** All cells of one UTC day (YYYY-MM-DD) in the given scope, in no particular order. */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]>;
+  /**
+   * The rollups of one day in the given scope, in no particular order. Optional: a store without
+   * them has its reports summed from the cells.
+   */
+  reportRollups?(day: string, scope: ReportScope): Promise<ReportRollup[]>;
 }
 
 /** What every store does besides reading and writing events. */
@@ -118,14 +148,34 @@ export interface EventReader extends ReportSource {
   /** A user's events in [from, to), newest first (occurredAt desc, id desc). */
   history(query: HistoryQuery): Promise<StoredEvent[]>;
 
+  /** The same page for each of many users (one call for the rows of a leaderboard), in their order. */
+  histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]>;
+
   /** Totals for each user in the period, in the order of `userIds`. */
   tallies(userIds: readonly string[], period: Period): Promise<UserTally[]>;
 
   /** Top users of a period by points, or by the count of one type. Unranked events do not count. */
   leaderboard(query: LeaderboardQuery): Promise<Standing[]>;
 
-  /** A user's place on a leaderboard; null when the user has no ranked event in the period. */
-  standing(userId: string, period: Period, type: string | null): Promise<Standing | null>;
+  /**
+   * Users' places on one leaderboard, in the order of `userIds` (null for a user without a ranked
+   * event in the period), and the number of users on the board. Costs at most the board's
+   * distinct values, whatever the ranks.
+   */
+  standings(
+    userIds: readonly string[],
+    period: Period,
+    type: string | null,
+    scope?: BoardScope | null,
+  ): Promise<BoardStandings>;
+
+  /**
+   * The `limit` rows just above `before` on a board, in board order, ranked: with leaderboard(),
+   * the page around a user.
+   */
+  leaderboardBefore(
+    query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
+  ): Promise<Standing[]>;
 }
 
 /** A store that is written directly by ingest: the embedded path, one transaction per append. */

@@ -45,3 +45,40 @@ export async function rankPage(
   }
   return standings;
 }
+
+/**
+ * Ranks from a board's histogram (value descending, with the users holding each value): the
+ * users above a value are a running sum, found by binary search. For many users at once.
+ */
+export function rankerOf(
+  histogram: readonly { readonly value: number; readonly users: number }[],
+): (value: number) => number {
+  const values = histogram.map((bin) => bin.value);
+  // above[i]: users with a value strictly greater than values[i].
+  const above: number[] = [];
+  let running = 0;
+  for (const bin of histogram) {
+    above.push(running);
+    running += bin.users;
+  }
+  return (value) => {
+    // The first bin whose value is at most `value` (values descend).
+    let lo = 0;
+    let hi = values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid]! > value) lo = mid + 1;
+      else hi = mid;
+    }
+    return 1 + (lo < values.length ? above[lo]! : running);
+  };
+}
+
+/**
+ * The `after` to give rankPage() for rows that may start inside a group of tied users whose
+ * start is not known (a page read backwards from a user): it makes rankPage() ask the size of the
+ * first group instead of counting it on the page.
+ */
+export function startingInside(firstValue: number | undefined): RankPosition | null {
+  return firstValue === undefined ? null : { value: firstValue, userId: "" };
+}

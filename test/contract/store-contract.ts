@@ -4,8 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
-import { periodOf, type Window } from "../../src/domain/time.js";
+import { periodOf, type Period, type Window } from "../../src/domain/time.js";
 import type { EventStore, StoredEvent } from "../../src/store/port.js";
+import { bruteBoard, githubReadyEvents } from "../support/board-truth.js";
 
 export interface StoreHandle {
   readonly store: EventStore;
@@ -64,6 +65,8 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
       limit = 100,
       extra: Partial<Parameters<EventStore["history"]>[0]> = {},
     ) => store.history({ userId, from: ALL[0], to: ALL[1], types: null, limit, after: null, ...extra });
+    const standing = async (userId: string, period: Period, type: string | null) =>
+      (await store.standings([userId], period, type)).standings[0] ?? null;
     const pointsOf = async (userId: string, window: Window, at: string): Promise<number> =>
       (await store.tallies([userId], periodOf(window, new Date(at))))[0]?.points ?? -1;
 
@@ -196,6 +199,39 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
         expect(ids(rest)).toEqual(["b", "a"]);
       });
 
+      it("merges several types in history order, across a run of equal timestamps, page by page", async () => {
+        const t = "2024-05-01T00:00:00Z";
+        const types = ["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "I9"];
+        await store.append([
+          ...["q", "m", "z", "a"].map((id, i) => event(id, "dana", types[i % 3]!, t)),
+          event("late", "dana", "B2", "2024-05-02T00:00:00Z"),
+          event("early", "dana", "C3", "2024-04-30T00:00:00Z"),
+          ...types.map((type, i) => event(`x${i}`, "dana", type, "2024-04-29T00:00:00Z")),
+        ]);
+        const all = ids(await history("dana", 100));
+        for (const filter of [["A1", "B2"], ["B2", "C3", "A1"], types]) {
+          const expected = all.filter((id) => {
+            const e = id === "late" ? "B2" : id === "early" ? "C3" : null;
+            const type =
+              e ??
+              (id.startsWith("x")
+                ? types[Number(id.slice(1))]!
+                : types[["q", "m", "z", "a"].indexOf(id) % 3]!);
+            return filter.includes(type);
+          });
+          const seen: string[] = [];
+          let after: { occurredAtMs: number; eventId: string } | null = null;
+          for (let page = 0; page < 20; page++) {
+            const rows = await history("dana", 2, { types: filter, after });
+            if (rows.length === 0) break;
+            seen.push(...ids(rows));
+            const last = rows[rows.length - 1]!;
+            after = { occurredAtMs: last.occurredAt.getTime(), eventId: last.id };
+          }
+          expect(seen).toEqual(expected);
+        }
+      });
+
       it("combines a cursor with a type filter and a range", async () => {
         const rows = await history("alice", 1, {
           types: ["PushEvent"],
@@ -267,7 +303,7 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
         expect(await store.leaderboard({ period, type: null, limit: 10, after: null })).toEqual([
           { userId: "alice", value: 2, rank: 1 },
         ]);
-        expect(await store.standing("robot[bot]", period, null)).toBeNull();
+        expect(await standing("robot[bot]", period, null)).toBeNull();
         const [bot] = await history("robot[bot]");
         expect(bot?.ranked).toBe(false);
       });
@@ -345,11 +381,11 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
       });
 
       it("gives a user's standing, or null without ranked events", async () => {
-        expect(await store.standing("carol", day, null)).toEqual({ userId: "carol", value: 5, rank: 2 });
-        expect(await store.standing("erin", day, null)).toEqual({ userId: "erin", value: 1, rank: 5 });
-        expect(await store.standing("bob", day, "IssuesEvent")).toEqual({ userId: "bob", value: 1, rank: 1 });
-        expect(await store.standing("ghost", day, null)).toBeNull();
-        expect(await store.standing("dave", day, "PushEvent")).toBeNull();
+        expect(await standing("carol", day, null)).toEqual({ userId: "carol", value: 5, rank: 2 });
+        expect(await standing("erin", day, null)).toEqual({ userId: "erin", value: 1, rank: 5 });
+        expect(await standing("bob", day, "IssuesEvent")).toEqual({ userId: "bob", value: 1, rank: 1 });
+        expect(await standing("ghost", day, null)).toBeNull();
+        expect(await standing("dave", day, "PushEvent")).toBeNull();
       });
 
       it("moves users as new events arrive", async () => {
@@ -359,6 +395,56 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
           { userId: "erin", value: 21, rank: 1 },
           { userId: "dave", value: 10, rank: 2 },
         ]);
+      });
+    });
+
+    describe("ranks and board sizes on real GH Archive events", () => {
+      const events = githubReadyEvents(2_000);
+      const boards: [Period, string | null][] = [
+        [periodOf("ALL_TIME", new Date()), null],
+        [periodOf("DAY", new Date("2015-01-01T00:30:00Z")), "PushEvent"],
+        [periodOf("MONTH", new Date("2015-01-01T00:30:00Z")), "WatchEvent"],
+      ];
+
+      it("gives users top to bottom the ranks, pages and board sizes that brute force gives", async () => {
+        for (let i = 0; i < events.length; i += 500) await store.append(events.slice(i, i + 500));
+        for (const [period, type] of boards) {
+          const truth = bruteBoard(events, period, type);
+          expect(truth.length).toBeGreaterThan(50);
+          const sample = [...truth.slice(0, 5), ...truth.filter((_, i) => i % 41 === 7), ...truth.slice(-5)];
+          // One user at a time, and many at once (the stores take another path for many).
+          for (const expected of [...sample.slice(0, 3), ...sample.slice(-3)]) {
+            expect(await standing(expected.userId, period, type)).toEqual(expected);
+          }
+          const batch = await store.standings([...sample.map((s) => s.userId), "nobody"], period, type);
+          expect(batch.total).toBe(truth.length);
+          expect(batch.standings).toEqual([...sample, null]);
+          expect((await store.standings([], period, type)).total).toBe(truth.length);
+          expect(await store.leaderboard({ period, type, limit: 50, after: null })).toEqual(
+            truth.slice(0, 50),
+          );
+          const at = Math.floor(truth.length * 0.8);
+          const cursor = { value: truth[at]!.value, userId: truth[at]!.userId };
+          expect(await store.leaderboard({ period, type, limit: 30, after: cursor })).toEqual(
+            truth.slice(at + 1, at + 31),
+          );
+        }
+      });
+    });
+
+    describe("batched history", () => {
+      it("answers the same page for many users as history does for each", async () => {
+        await store.append([
+          event("h1", "alice", "PushEvent", "2024-02-01T10:00:00Z"),
+          event("h2", "alice", "IssuesEvent", "2024-02-02T10:00:00Z"),
+          event("h3", "bob", "PushEvent", "2024-02-01T11:00:00Z"),
+          event("h4", "alice", "PushEvent", "2024-02-03T10:00:00Z"),
+        ]);
+        const query = { from: ALL[0], to: ALL[1], types: ["PushEvent"], limit: 1, after: null };
+        const pages = await store.histories(["alice", "nobody", "bob"], query);
+        expect(pages.map(ids)).toEqual([["h4"], [], ["h3"]]);
+        expect(pages[0]).toEqual(await history("alice", 1, { types: ["PushEvent"] }));
+        expect(await store.histories([], query)).toEqual([]);
       });
     });
 

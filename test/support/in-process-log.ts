@@ -89,7 +89,9 @@ export function inProcessPipeline(
     history: (query) => store.history(query),
     tallies: (users, period) => store.tallies(users, period),
     leaderboard: (query) => store.leaderboard(query),
-    standing: (user, period, type) => store.standing(user, period, type),
+    standings: (users, period, type, scope) => store.standings(users, period, type, scope),
+    leaderboardBefore: (query) => store.leaderboardBefore(query),
+    histories: (users, query) => store.histories(users, query),
     reportCells: (day, scope) => store.reportCells(day, scope),
     rebuildAggregates: async () => {
       const read = await store.rebuild();

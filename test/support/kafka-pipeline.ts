@@ -104,7 +104,9 @@ export async function startKafkaPipeline(
       history: (query) => s.history(query),
       tallies: (users, period) => s.tallies(users, period),
       leaderboard: (query) => s.leaderboard(query),
-      standing: (user, period, type) => s.standing(user, period, type),
+      standings: (users, period, type, scope) => s.standings(users, period, type, scope),
+      leaderboardBefore: (query) => s.leaderboardBefore(query),
+      histories: (users, query) => s.histories(users, query),
       reportCells: (day, scope) => s.reportCells(day, scope),
       rebuildAggregates: async () => {
         const count = aggregators.length;

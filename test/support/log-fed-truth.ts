@@ -20,6 +20,7 @@ export const LOG_FED_TABLES = [
   "meta",
   "type_counts",
   "board_shards",
+  "board_values",
   "report_cells",
   "log_progress",
 ] as const;
@@ -35,6 +36,8 @@ export type ShardOf = (userId: string) => number;
 export interface ExpectedRows {
   readonly typeCounts: string[];
   readonly boards: string[];
+  /** Users per board value of each shard (cql/005), derived from the boards. */
+  readonly boardValues: string[];
   readonly reportCells: string[];
 }
 
@@ -46,16 +49,24 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
   >();
   const cells = new Map<string, { events: number; points: number }>();
   for (const event of events) {
+    // A type's row, and a row per scope: each group "@g/<group>", the category "@c/<category>".
+    const rows = [
+      event.type,
+      ...event.groups.map((g) => `@g/${g}`),
+      ...(event.category === null ? [] : [`@c/${event.category}`]),
+    ];
     for (const { window, bucket } of periodsContaining(event.occurredAt)) {
-      const key = [event.userId, window, bucket, event.type].join("|");
-      const c = counts.get(key) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
-      c.events += 1;
-      c.points += event.points;
-      if (event.ranked) {
-        c.rankedEvents += 1;
-        c.rankedPoints += event.points;
+      for (const row of rows) {
+        const key = [event.userId, window, bucket, row].join("|");
+        const c = counts.get(key) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+        c.events += 1;
+        c.points += event.points;
+        if (event.ranked) {
+          c.rankedEvents += 1;
+          c.rankedPoints += event.points;
+        }
+        counts.set(key, c);
       }
-      counts.set(key, c);
     }
     const day = event.occurredAt.toISOString().slice(0, 10);
     const shard = shardOf(event.userId);
@@ -74,6 +85,11 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
     if (c.rankedEvents === 0) continue;
     const [user, window, bucket, type] = key.split("|") as [string, string, string, string];
     const shard = shardOf(user);
+    if (type.startsWith("@")) {
+      // A scope's board ranks by the points of its events.
+      boards.set([window, bucket, type, shard, user].join("|"), c.rankedPoints);
+      continue;
+    }
     boards.set([window, bucket, type, shard, user].join("|"), c.rankedEvents);
     const points = [window, bucket, "*", shard, user].join("|");
     boards.set(points, (boards.get(points) ?? 0) + c.rankedPoints);
@@ -83,8 +99,17 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
       .map(([k, c]) => `${k}=${c.events},${c.points},${c.rankedEvents},${c.rankedPoints}`)
       .sort(),
     boards: [...boards].map(([k, v]) => `${k}=${v}`).sort(),
+    boardValues: histogramOf([...boards].map(([k, v]) => [k.split("|").slice(0, 4).join("|"), v])),
     reportCells: [...cells].map(([k, c]) => `${k}=${c.events},${c.points}`).sort(),
   };
+}
+
+/** Lines `board|value=users` from (board, value) pairs, one per user on a board. */
+function histogramOf(entries: readonly [string, number][]): string[] {
+  const users = new Map<string, number>();
+  for (const [board, value] of entries)
+    users.set(`${board}|${value}`, (users.get(`${board}|${value}`) ?? 0) + 1);
+  return [...users].map(([k, n]) => `${k}=${n}`).sort();
 }
 
 /** The same lines, read from the store's tables. */
@@ -106,12 +131,23 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
     (r) =>
       `${[r["time_window"], r["bucket"], r["metric"], r["shard"], r["user_id"]].join("|")}=${num(r["value"])}`,
   );
+  const boardValues = (await all(`SELECT * FROM ${keyspace}.board_values`))
+    .filter((r) => r["value"] !== null)
+    .map(
+      (r) =>
+        `${[r["time_window"], r["bucket"], r["metric"], r["shard"], num(r["value"])].join("|")}=${num(r["users"])}`,
+    );
   const reportCells = (await all(`SELECT * FROM ${keyspace}.report_cells`)).map(
     (r) =>
       `${[r["day"], r["scope"], r["shard"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +
       `${num(r["events"])},${num(r["points"])}`,
   );
-  return { typeCounts: typeCounts.sort(), boards: boards.sort(), reportCells: reportCells.sort() };
+  return {
+    typeCounts: typeCounts.sort(),
+    boards: boards.sort(),
+    boardValues: boardValues.sort(),
+    reportCells: reportCells.sort(),
+  };
 }
 
 /** Every aggregate row equals the brute force of the counted events: nothing lost, twice or stale. */
@@ -125,6 +161,7 @@ export async function expectExactAggregates(
   const stored = await storedRows(client, keyspace);
   expect(stored.typeCounts).toEqual(expected.typeCounts);
   expect(stored.boards).toEqual(expected.boards);
+  expect(stored.boardValues).toEqual(expected.boardValues);
   expect(stored.reportCells).toEqual(expected.reportCells);
 }
 

@@ -1,7 +1,9 @@
 import { Args, Ctx, Query, Resolver } from "type-graphql";
 import { periodRange } from "../../domain/time.js";
-import { resolvePeriod } from "../../services/queries.js";
-import { nonEmpty, pageSize, rankCursor, referenceTime } from "../arguments.js";
+import { resolvePeriod, type Page } from "../../services/queries.js";
+import type { Standing as StoreStanding } from "../../store/port.js";
+import { boardScope, nonEmpty, pageSize, rankCursor, referenceTime } from "../arguments.js";
+import { badUserInput } from "../errors.js";
 import type { Context } from "../context.js";
 import { standingCursor, toStanding } from "../convert.js";
 import { LeaderboardArgs, UserHistoryArgs, UserRankArgs, UserWindowArgs } from "../types/args.js";
@@ -35,15 +37,19 @@ export class QueryResolver {
     const reference = referenceTime(args.at) ?? new Date();
     const period = resolvePeriod(args.window, reference);
     const type = args.type ?? null;
-    const page = await ctx.services.queries.leaderboard(
-      period,
-      type,
-      pageSize(args.first, ctx.services.maxPageSize),
-      rankCursor(args.after),
-    );
+    const scope = boardScope(args);
+    const first = pageSize(args.first, ctx.services.maxPageSize);
+    const around = args.around ?? null;
+    if (around !== null && (args.after ?? null) !== null) {
+      throw badUserInput("give after or around, not both", { argument: "around" });
+    }
+    const page: Page<StoreStanding> & { readonly hasPreviousPage?: boolean } =
+      around === null
+        ? await ctx.services.queries.leaderboard(period, type, first, rankCursor(args.after), scope)
+        : await ctx.services.queries.around(nonEmpty(around, "around"), period, type, first, scope);
     const edges = page.items.map((standing) => ({
       cursor: standingCursor(standing),
-      node: toStanding(standing, period, type, reference),
+      node: toStanding(standing, period, type, reference, scope),
     }));
     const range = periodRange(period);
     return {
@@ -53,7 +59,11 @@ export class QueryResolver {
       to: range?.to ?? null,
       edges,
       nodes: edges.map((edge) => edge.node),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        endCursor: edges.at(-1)?.cursor ?? null,
+        hasPreviousPage: page.hasPreviousPage ?? null,
+      },
     };
   }
 

@@ -13,17 +13,20 @@ export class ReportResolver {
   async report(@Ctx() ctx: Context, @Args(() => ReportArgs) args: ReportArgs): Promise<Report> {
     const groupBy = [...new Set(args.groupBy)];
     try {
-      const rows = await ctx.services.reports.run({
-        from: args.from,
-        to: args.to,
-        groupBy,
-        filter: {
-          types: args.filter?.types ?? null,
-          categories: args.filter?.categories ?? null,
-          groups: args.filter?.groups ?? null,
-          userIds: args.filter?.userIds ?? null,
+      const rows = await ctx.services.reports.run(
+        {
+          from: args.from,
+          to: args.to,
+          groupBy,
+          filter: {
+            types: args.filter?.types ?? null,
+            categories: args.filter?.categories ?? null,
+            groups: args.filter?.groups ?? null,
+            userIds: args.filter?.userIds ?? null,
+          },
         },
-      });
+        ctx.deadline?.signal,
+      );
       return { from: args.from, to: args.to, groupBy, rows };
     } catch (error) {
       if (error instanceof InvalidReportError) throw badUserInput(error.message);

@@ -1,4 +1,6 @@
-import { FieldResolver, Resolver, Root } from "type-graphql";
+import { Ctx, FieldResolver, Float, Int, Resolver, Root } from "type-graphql";
+import { resolvePeriod } from "../../services/queries.js";
+import type { Context } from "../context.js";
 import { Standing } from "../types/leaderboard.js";
 import { User } from "../types/user.js";
 
@@ -10,4 +12,28 @@ export class StandingResolver {
   user(@Root() standing: Standing): User {
     return { id: standing.userId };
   }
+
+  @FieldResolver(() => Int, { description: "Users on this leaderboard (with a ranked event in the window)." })
+  boardSize(@Root() standing: Standing, @Ctx() ctx: Context): Promise<number> {
+    return sizeOf(standing, ctx);
+  }
+
+  @FieldResolver(() => Float, {
+    description:
+      "The share of the leaderboard's users that this user is level with or ahead of, in percent: " +
+      "100 × (boardSize − rank + 1) / boardSize. 100 for the top, and for everyone tied with the top.",
+  })
+  async percentile(@Root() standing: Standing, @Ctx() ctx: Context): Promise<number> {
+    const size = await sizeOf(standing, ctx);
+    // A standing exists only for a user on the board, so the board has at least that user.
+    return (100 * (Math.max(size, standing.rank) - standing.rank + 1)) / Math.max(size, standing.rank);
+  }
+}
+
+function sizeOf(standing: Standing, ctx: Context): Promise<number> {
+  return ctx.loaders.boardSize.load({
+    period: resolvePeriod(standing.window, standing.at),
+    type: standing.type,
+    scope: standing.scope ?? null,
+  });
 }

@@ -1,7 +1,15 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import type { Window } from "../../domain/time.js";
 import { resolvePeriod } from "../../services/queries.js";
-import { eventCursor, nonEmpty, pageSize, referenceTime, timeRange, typeFilter } from "../arguments.js";
+import {
+  boardScope,
+  eventCursor,
+  nonEmpty,
+  pageSize,
+  referenceTime,
+  timeRange,
+  typeFilter,
+} from "../arguments.js";
 import type { Context } from "../context.js";
 import { toEventConnection, toScore, toStanding } from "../convert.js";
 import { HistoryArgs, RankArgs, WindowArgs } from "../types/args.js";
@@ -25,12 +33,13 @@ export async function standingOf(ctx: Context, userId: string, args: RankArgs): 
   const reference = referenceTime(args.at) ?? new Date();
   const period = resolvePeriod(args.window, reference);
   const type = args.type ?? null;
-  const standing = await ctx.services.queries.standing(userId, period, type);
-  return standing && toStanding(standing, period, type, reference);
+  const scope = boardScope(args);
+  const standing = await ctx.loaders.standing.load({ userId, period, type, scope });
+  return standing && toStanding(standing, period, type, reference, scope);
 }
 
 export async function eventsOf(ctx: Context, userId: string, args: HistoryArgs): Promise<EventConnection> {
-  const page = await ctx.services.queries.history({
+  const page = await ctx.loaders.history.load({
     userId: nonEmpty(userId, "userId"),
     ...timeRange(args.from, args.to),
     types: typeFilter(args.types),

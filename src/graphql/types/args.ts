@@ -35,6 +35,19 @@ function withRankType<TBase extends ClassType>(Base: TBase) {
       description: "Rank by the count of this event type instead of score.",
     })
     type?: string | null;
+
+    @Field(() => String, {
+      nullable: true,
+      description: "Only this group's events (for GitHub, the org), ranked by score; not with `type`.",
+    })
+    group?: string | null;
+
+    @Field(() => String, {
+      nullable: true,
+      description:
+        "Only this category's events (for GitHub, the repo owner), ranked by score; not with `type`.",
+    })
+    category?: string | null;
   }
   return Ranked;
 }
@@ -81,6 +94,14 @@ export class LeaderboardArgs extends RankArgs {
 
   @Field(() => String, { nullable: true, description: "The endCursor of the previous page." })
   after?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The page of `first` rows centred on this user (about half above, the user, the rest below); " +
+      "empty when the user is not on the board. Not with `after`.",
+  })
+  around?: string | null;
 }
 
 @ArgsType()

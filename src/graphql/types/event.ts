@@ -70,6 +70,12 @@ export class PageInfo {
 
   @Field(() => String, { nullable: true, description: "Pass as `after` to get the next page." })
   endCursor!: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Whether rows lie above this page: known for pages `around` a user, else null.",
+  })
+  hasPreviousPage?: boolean | null;
 }
 
 @ObjectType()

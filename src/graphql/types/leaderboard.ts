@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import type { Window } from "../../domain/time.js";
+import type { BoardScope } from "../../store/aggregates.js";
 import { DateTimeScalar, SafeIntScalar } from "../scalars.js";
 import { PageInfo } from "./event.js";
 import { WindowEnum } from "./window.js";
@@ -27,6 +28,9 @@ export class Standing {
 
   /** Reference time the window was resolved at; lets `user` fields default to the same window. */
   at!: Date;
+
+  /** The board's group or category, for its size and percentiles; null for the whole board. */
+  scope!: BoardScope | null;
 }
 
 @ObjectType()

@@ -1,7 +1,10 @@
 import type { Period } from "../../domain/time.js";
-import { POINTS_METRIC } from "../aggregates.js";
+import type { RankPosition } from "../../domain/cursor.js";
+import { isScopeMetric, metricOf, type BoardScope } from "../aggregates.js";
+import { rankerOf } from "../ranking.js";
 import type {
   AppendOutcome,
+  BoardStandings,
   HistoryQuery,
   LeaderboardQuery,
   LogFedStore,
@@ -25,12 +28,22 @@ import {
   type CassandraStoreOptions,
   type Client,
 } from "./options.js";
-import { boardCounter, readBoardPage } from "./shard/board-read.js";
+import {
+  boardCounter,
+  boardHistogram,
+  boardSize,
+  readBoardPage,
+  readBoardPageBefore,
+} from "./shard/board-read.js";
+import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
 import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
+
+/** Up to this many users, standings() asks each shard for the users above each user. */
+const FEW_USERS = 4;
 
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
 const DEFAULT_CACHE_SIZE = 200_000;
@@ -129,12 +142,18 @@ export class CassandraLogFedStore implements LogFedStore {
     return readHistory(this.history$, query);
   }
 
+  histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
+    return mapConcurrent(userIds, this.ctx.concurrency, (userId) =>
+      readHistory(this.history$, { ...query, userId }),
+    );
+  }
+
   /** One single-partition read per user, concurrently. */
   async tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
     return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
       const rows = await this.typeCountRows(userId, period);
       const byType: TypeTally[] = rows
-        .filter((row) => row.events !== 0)
+        .filter((row) => row.events !== 0 && !isScopeMetric(row.type))
         .map((row) => ({ type: row.type, count: row.events, points: row.points }))
         .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
       const count = byType.reduce((sum, t) => sum + t.count, 0);
@@ -145,19 +164,49 @@ export class CassandraLogFedStore implements LogFedStore {
 
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const shards = await this.layout.shards();
-    return readBoardPage(this.ctx, boardOf(query.period, query.type), shards, query.after, query.limit);
+    const board = boardOf(query.period, query.type, query.scope ?? null);
+    return readBoardPage(this.ctx, board, shards, query.after, query.limit);
   }
 
-  /** The value comes from the user's own counts; the rank from every shard's count above it. */
-  async standing(userId: string, period: Period, type: string | null): Promise<Standing | null> {
-    const rows = await this.typeCountRows(userId, period);
-    const counted = type === null ? rows : rows.filter((row) => row.type === type);
-    const rankedEvents = counted.reduce((sum, row) => sum + row.rankedEvents, 0);
-    if (rankedEvents === 0) return null;
-    const value = type === null ? counted.reduce((sum, row) => sum + row.rankedPoints, 0) : rankedEvents;
+  async leaderboardBefore(
+    query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
+  ): Promise<Standing[]> {
     const shards = await this.layout.shards();
-    const above = await boardCounter(this.ctx, boardOf(period, type), shards).countAbove(value);
-    return { userId, value, rank: above + 1 };
+    const board = boardOf(query.period, query.type, query.scope ?? null);
+    return readBoardPageBefore(this.ctx, board, shards, query.before, query.limit);
+  }
+
+  /**
+   * Each value comes from the user's own counts; each rank from every shard's users per value
+   * above it (one sum per shard for a few users; for many, the shards' histograms read once).
+   */
+  async standings(
+    userIds: readonly string[],
+    period: Period,
+    type: string | null,
+    scope: BoardScope | null = null,
+  ): Promise<BoardStandings> {
+    const board = boardOf(period, type, scope);
+    const shards = await this.layout.shards();
+    const [values, total, ranker] = await Promise.all([
+      mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
+        const rows = await this.typeCountRows(userId, period);
+        const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
+        return standing.member ? standing.value : null;
+      }),
+      boardSize(this.ctx, board, shards),
+      userIds.length > FEW_USERS ? boardHistogram(this.ctx, board, shards).then(rankerOf) : null,
+    ]);
+    const counter = boardCounter(this.ctx, board, shards);
+    const standings = await Promise.all(
+      userIds.map(async (userId, i): Promise<Standing | null> => {
+        const value = values[i] ?? null;
+        if (value === null) return null;
+        const rank = ranker === null ? 1 + (await counter.countAbove(value)) : ranker(value);
+        return { userId, value, rank };
+      }),
+    );
+    return { total, standings };
   }
 
   /** Every shard's partition of the day and scope; "" in category and group means none. */
@@ -216,8 +265,12 @@ export class CassandraLogFedStore implements LogFedStore {
   }
 }
 
-function boardOf(period: Period, type: string | null): { window: string; bucket: string; metric: string } {
-  return { window: period.window, bucket: period.bucket, metric: type ?? POINTS_METRIC };
+function boardOf(
+  period: Period,
+  type: string | null,
+  scope: BoardScope | null,
+): { window: string; bucket: string; metric: string } {
+  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 /** Connects, and runs the migrations unless `migrate: false`. */

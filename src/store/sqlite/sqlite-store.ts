@@ -1,15 +1,18 @@
 import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
+import type { RankPosition } from "../../domain/cursor.js";
 import { dayOf, type Period } from "../../domain/time.js";
-import { aggregateDeltas, POINTS_METRIC, type AggregateDeltas } from "../aggregates.js";
-import { rankPage } from "../ranking.js";
+import { aggregateDeltas, metricOf, type AggregateDeltas, type BoardScope } from "../aggregates.js";
+import { rankerOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
 import type {
   AppendOutcome,
   AppendResult,
+  BoardStandings,
   EventStore,
   HistoryQuery,
   LeaderboardQuery,
   ReportCell,
+  ReportRollup,
   ReportScope,
   ReportSource,
   Standing,
@@ -18,6 +21,7 @@ import type {
   UserTally,
 } from "../port.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SqliteRollups } from "./rollups.js";
 import { SqliteStatements } from "./statements.js";
 import { WriterThread } from "./writer.js";
 
@@ -36,6 +40,17 @@ export interface SqliteStoreOptions {
    * "inline" (the default, and always for ":memory:", which one connection alone can see): here.
    */
   readonly writer?: "inline" | "thread";
+  /**
+   * SQLite's page cache, per connection (default 64 MiB; SQLite's own default is 2 MiB, which on
+   * a file of hundreds of MiB sends most reads of the boards' and histories' upper B-tree pages
+   * to the OS again and again).
+   */
+  readonly cacheMiB?: number;
+  /**
+   * Reads through a memory map of the file's first `mmapMiB` (default 256 MiB; 0: off): pages
+   * come straight from the OS page cache without a copy per read. Writes still go through the WAL.
+   */
+  readonly mmapMiB?: number;
 }
 
 interface EventRow {
@@ -55,6 +70,12 @@ interface EventRow {
 
 type Appendable = Parameters<EventStore["append"]>[0][number];
 
+/** Up to this many types, history reads each from the type index and merges. */
+const TYPES_READ_APART = 8;
+
+/** Up to this many users, standings() sums the values above each user in SQL. */
+const FEW_USERS = 4;
+
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
  * method runs to completion on the event loop; a whole append is one transaction.
@@ -64,17 +85,26 @@ export class SqliteStore implements EventStore, ReportSource {
   private readonly db: SqliteDatabase;
   private statements: SqliteStatements | null = null;
   private readonly writer: WriterThread | null;
+  private rollups: SqliteRollups | null = null;
 
   constructor(options: SqliteStoreOptions) {
     this.writer =
       options.writer === "thread" && options.path !== ":memory:"
-        ? new WriterThread({ path: options.path, synchronous: options.synchronous ?? "FULL" })
+        ? new WriterThread({
+            path: options.path,
+            synchronous: options.synchronous ?? "FULL",
+            ...(options.cacheMiB === undefined ? {} : { cacheMiB: options.cacheMiB }),
+            ...(options.mmapMiB === undefined ? {} : { mmapMiB: options.mmapMiB }),
+          })
         : null;
     this.db = new Database(options.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = OFF");
+    // A negative cache_size is in KiB.
+    this.db.pragma(`cache_size = -${Math.round((options.cacheMiB ?? 64) * 1024)}`);
+    this.db.pragma(`mmap_size = ${Math.round((options.mmapMiB ?? 256) * 1024 * 1024)}`);
   }
 
   async migrate(): Promise<void> {
@@ -92,6 +122,7 @@ export class SqliteStore implements EventStore, ReportSource {
       this.db
         .transaction(() => {
           this.db.exec(migration.sql);
+          migration.backfill?.(this.db);
           this.db
             .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
             .run(migration.version, migration.name, new Date().toISOString());
@@ -99,6 +130,7 @@ export class SqliteStore implements EventStore, ReportSource {
         .immediate();
     }
     this.statements = new SqliteStatements(this.db);
+    this.rollups = new SqliteRollups(this.db);
     await this.writer?.start();
   }
 
@@ -145,27 +177,43 @@ export class SqliteStore implements EventStore, ReportSource {
         inserted.push(event);
         outcomes.push("inserted");
       }
-      const deltas = applyDeltas(s, inserted);
+      const deltas = applyDeltas(s, this.rollups!, inserted);
       return { outcomes, changes: deltas === null ? [] : tallyChanges(s, deltas.typeCounts) };
     });
     return run.immediate();
   }
 
   async history(query: HistoryQuery): Promise<StoredEvent[]> {
+    return this.readHistory(query);
+  }
+
+  async histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
+    return userIds.map((userId) => this.readHistory({ ...query, userId }));
+  }
+
+  private readHistory(query: HistoryQuery): StoredEvent[] {
     const s = this.ready();
-    const types = query.types === null ? null : JSON.stringify(query.types);
-    const rows = s.history.all({
+    if (query.types !== null && query.types.length === 0) return [];
+    // After a cursor, no later day can hold a row.
+    const toDay = query.after === null ? dayOf(query.to) : minDay(dayOf(query.to), query.after.occurredAtMs);
+    const params = {
       userId: query.userId,
       fromDay: dayOf(query.from),
-      toDay: dayOf(query.to),
+      toDay,
       fromMs: query.from.getTime(),
       toMs: query.to.getTime(),
-      types,
       afterMs: query.after?.occurredAtMs ?? null,
       afterId: query.after?.eventId ?? null,
       limit: query.limit,
-    });
-    return rows.map(toStoredEvent);
+    };
+    if (query.types === null || query.types.length > TYPES_READ_APART) {
+      const types = query.types === null ? null : JSON.stringify(query.types);
+      return s.history.all({ ...params, types }).map(toStoredEvent);
+    }
+    // A few types: each from the type index, newest first, then merged; at most `limit` rows of
+    // each are read, however many events of other types lie in between.
+    const rows = query.types.flatMap((type) => s.historyOfType.all({ ...params, type }));
+    return rows.sort(newestFirst).slice(0, query.limit).map(toStoredEvent);
   }
 
   async tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
@@ -194,7 +242,7 @@ export class SqliteStore implements EventStore, ReportSource {
 
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const s = this.ready();
-    const key = leaderboardKey(query.period, query.type);
+    const key = leaderboardKey(query.period, query.type, query.scope ?? null);
     const rows = s.leaderboardPage.all({
       ...key,
       afterValue: query.after?.value ?? null,
@@ -204,20 +252,55 @@ export class SqliteStore implements EventStore, ReportSource {
     return rankPage(
       rows.map((row) => ({ userId: row.user_id, value: row.value })),
       query.after,
-      {
-        countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
-        countEqual: async (value) => s.countEqual.get({ ...key, value })?.n ?? 0,
-      },
+      this.counter(key),
     );
   }
 
-  async standing(userId: string, period: Period, type: string | null): Promise<Standing | null> {
+  async leaderboardBefore(
+    query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
+  ): Promise<Standing[]> {
     const s = this.ready();
-    const key = leaderboardKey(period, type);
-    const row = s.leaderboardValue.get({ ...key, userId });
-    if (!row) return null;
-    const above = s.countAbove.get({ ...key, value: row.value })?.n ?? 0;
-    return { userId, value: row.value, rank: above + 1 };
+    const key = leaderboardKey(query.period, query.type, query.scope ?? null);
+    const rows = s.leaderboardBefore
+      .all({ ...key, beforeValue: query.before.value, beforeUser: query.before.userId, limit: query.limit })
+      .reverse();
+    return rankPage(
+      rows.map((row) => ({ userId: row.user_id, value: row.value })),
+      startingInside(rows[0]?.value),
+      this.counter(key),
+    );
+  }
+
+  private counter(key: ReturnType<typeof leaderboardKey>): RankCounter {
+    const s = this.ready();
+    return {
+      countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
+      countEqual: async (value) => s.countEqual.get({ ...key, value })?.n ?? 0,
+    };
+  }
+
+  async standings(
+    userIds: readonly string[],
+    period: Period,
+    type: string | null,
+    scope: BoardScope | null = null,
+  ): Promise<BoardStandings> {
+    const s = this.ready();
+    const key = leaderboardKey(period, type, scope);
+    const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
+    // A few users: one sum over the values above each. Many (a page's users): the board's
+    // histogram once, then each rank by binary search over its running sums.
+    const ranks =
+      userIds.length <= FEW_USERS
+        ? (value: number) => 1 + (s.countAbove.get({ ...key, value })?.n ?? 0)
+        : rankerOf(s.boardValues.all(key));
+    return {
+      total: s.boardSize.get(key)?.n ?? 0,
+      standings: userIds.map((userId, i) => {
+        const value = values[i] ?? null;
+        return value === null ? null : { userId, value, rank: ranks(value) };
+      }),
+    };
   }
 
   async reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
@@ -234,23 +317,30 @@ export class SqliteStore implements EventStore, ReportSource {
       }));
   }
 
+  async reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
+    this.ready();
+    return this.rollups!.read(day, scope);
+  }
+
   async rebuildAggregates(): Promise<number> {
     const s = this.ready();
     const rebuild = this.db.transaction((): number => {
       s.clearTypeCounts.run();
       s.clearLeaderboard.run();
+      s.clearBoardValues.run();
       s.clearReportCells.run();
+      this.rollups!.clear();
       let read = 0;
       let chunk: Appendable[] = [];
       for (const row of s.allEvents.iterate()) {
         chunk.push(toStoredEvent(row));
         read += 1;
         if (chunk.length === 5000) {
-          applyDeltas(s, chunk);
+          applyDeltas(s, this.rollups!, chunk);
           chunk = [];
         }
       }
-      applyDeltas(s, chunk);
+      applyDeltas(s, this.rollups!, chunk);
       return read;
     });
     return rebuild.immediate();
@@ -262,9 +352,14 @@ export class SqliteStore implements EventStore, ReportSource {
   }
 }
 
-function applyDeltas(s: SqliteStatements, events: readonly Appendable[]): AggregateDeltas | null {
+function applyDeltas(
+  s: SqliteStatements,
+  rollups: SqliteRollups,
+  events: readonly Appendable[],
+): AggregateDeltas | null {
   if (events.length === 0) return null;
   const deltas = aggregateDeltas(events);
+  rollups.apply(deltas.reportCells);
   for (const d of deltas.typeCounts)
     s.bumpTypeCount.run(d.userId, d.window, d.bucket, d.type, d.events, d.points);
   for (const d of deltas.leaderboard) s.bumpLeaderboard.run(d.window, d.bucket, d.metric, d.userId, d.value);
@@ -297,11 +392,24 @@ function tallyChanges(s: SqliteStatements, typeCounts: AggregateDeltas["typeCoun
   return changes;
 }
 
+/** The earlier of a day and the day of an instant. */
+function minDay(day: string, ms: number): string {
+  const other = dayOf(new Date(ms));
+  return other < day ? other : day;
+}
+
+/** History order: occurred_at descending, then event id descending by UTF-8 bytes (SQLite's BINARY). */
+function newestFirst(a: EventRow, b: EventRow): number {
+  if (a.occurred_at !== b.occurred_at) return b.occurred_at - a.occurred_at;
+  return Buffer.compare(Buffer.from(b.event_id, "utf8"), Buffer.from(a.event_id, "utf8"));
+}
+
 function leaderboardKey(
   period: Period,
   type: string | null,
+  scope: BoardScope | null,
 ): { window: string; bucket: string; metric: string } {
-  return { window: period.window, bucket: period.bucket, metric: type ?? POINTS_METRIC };
+  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

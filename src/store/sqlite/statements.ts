@@ -32,18 +32,23 @@ export class SqliteStatements {
   readonly bumpTypeCount: Statement<[string, string, string, string, number, number]>;
   readonly bumpLeaderboard: Statement<[string, string, string, string, number]>;
   readonly history: Statement<[Record<string, unknown>], EventRow>;
+  readonly historyOfType: Statement<[Record<string, unknown>], EventRow>;
   readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
   readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
+  readonly leaderboardBefore: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
   readonly countEqual: Statement<[Key & { value: number }], { n: number }>;
+  readonly boardSize: Statement<[Key], { n: number }>;
+  readonly boardValues: Statement<[Key], { value: number; users: number }>;
   readonly allEvents: Statement<[], EventRow>;
   readonly bumpReportCell: Statement<[string, string, string, string, string, string, number, number]>;
   readonly reportCells: Statement<[string, string], ReportCellRow>;
   readonly clearReportCells: Statement<[]>;
   readonly clearTypeCounts: Statement<[]>;
   readonly clearLeaderboard: Statement<[]>;
+  readonly clearBoardValues: Statement<[]>;
 
   constructor(db: Database) {
     this.findFingerprint = db.prepare("SELECT fingerprint FROM event_ids WHERE event_id = ?");
@@ -62,14 +67,22 @@ export class SqliteStatements {
       `INSERT INTO leaderboard (time_window, bucket, metric, user_id, value) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (time_window, bucket, metric, user_id) DO UPDATE SET value = value + excluded.value`,
     );
+    // ORDER BY follows the key (user_id, day, occurred_at, event_id) backwards, so SQLite walks the
+    // key from the newest row and stops at the limit; `day` is derived from occurred_at, so the
+    // order is the same as by time. Without `day` it sorted every row in range first.
+    const range = `day BETWEEN @fromDay AND @toDay AND occurred_at >= @fromMs AND occurred_at < @toMs
+         AND (@afterMs IS NULL OR occurred_at < @afterMs OR (occurred_at = @afterMs AND event_id < @afterId))`;
+    const newestFirst = "ORDER BY day DESC, occurred_at DESC, event_id DESC LIMIT @limit";
     this.history = db.prepare(
       `SELECT * FROM events_by_user_day
-       WHERE user_id = @userId AND day BETWEEN @fromDay AND @toDay
-         AND occurred_at >= @fromMs AND occurred_at < @toMs
+       WHERE user_id = @userId AND ${range}
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
-         AND (@afterMs IS NULL OR occurred_at < @afterMs OR (occurred_at = @afterMs AND event_id < @afterId))
-       ORDER BY occurred_at DESC, event_id DESC
-       LIMIT @limit`,
+       ${newestFirst}`,
+    );
+    this.historyOfType = db.prepare(
+      `SELECT * FROM events_by_user_day INDEXED BY events_by_user_type
+       WHERE user_id = @userId AND type = @type AND ${range}
+       ${newestFirst}`,
     );
     this.tallies = db.prepare(
       `SELECT user_id, type, events, points FROM type_counts_by_user
@@ -88,14 +101,27 @@ export class SqliteStatements {
        ORDER BY value DESC, user_id ASC
        LIMIT @limit`,
     );
+    // The rows just above a position, read backwards (nearest first) along the same index.
+    this.leaderboardBefore = db.prepare(
+      `SELECT user_id, value FROM leaderboard
+       WHERE ${sameBoard} AND (value > @beforeValue OR (value = @beforeValue AND user_id < @beforeUser))
+       ORDER BY value ASC, user_id DESC
+       LIMIT @limit`,
+    );
     this.leaderboardValue = db.prepare(
       `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
     );
+    // Ranks from the users per value (migration 3): a sum over the distinct values above, not a
+    // count of the users above, so a rank costs the same at the bottom of a board as at the top.
     this.countAbove = db.prepare(
-      `SELECT count(*) AS n FROM leaderboard WHERE ${sameBoard} AND value > @value`,
+      `SELECT coalesce(sum(users), 0) AS n FROM board_values WHERE ${sameBoard} AND value > @value`,
     );
     this.countEqual = db.prepare(
-      `SELECT count(*) AS n FROM leaderboard WHERE ${sameBoard} AND value = @value`,
+      `SELECT coalesce(max(users), 0) AS n FROM board_values WHERE ${sameBoard} AND value = @value`,
+    );
+    this.boardSize = db.prepare(`SELECT coalesce(sum(users), 0) AS n FROM board_values WHERE ${sameBoard}`);
+    this.boardValues = db.prepare(
+      `SELECT value, users FROM board_values WHERE ${sameBoard} ORDER BY value DESC`,
     );
     this.allEvents = db.prepare("SELECT * FROM events_by_user_day");
     this.bumpReportCell = db.prepare(
@@ -110,5 +136,7 @@ export class SqliteStatements {
     this.clearReportCells = db.prepare("DELETE FROM report_cells");
     this.clearTypeCounts = db.prepare("DELETE FROM type_counts_by_user");
     this.clearLeaderboard = db.prepare("DELETE FROM leaderboard");
+    // Empty already when the triggers ran for every deleted row; also when a row was left behind.
+    this.clearBoardValues = db.prepare("DELETE FROM board_values");
   }
 }

@@ -9,9 +9,9 @@ import type { ReadyEvent } from "../port.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { WriterData, WriterReply, WriterRequest } from "./writer.js";
 
-const { path, synchronous } = workerData as WriterData;
+const data = workerData as WriterData;
 const port = parentPort!;
-const store = new SqliteStore({ path, synchronous });
+const store = new SqliteStore(data);
 try {
   // Migrations are the main connection's; this prepares the statements on this one.
   await store.migrate();

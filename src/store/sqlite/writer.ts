@@ -6,6 +6,8 @@ import type { AppendResult, ReadyEvent } from "../port.js";
 export interface WriterData {
   readonly path: string;
   readonly synchronous: "FULL" | "NORMAL";
+  readonly cacheMiB?: number;
+  readonly mmapMiB?: number;
 }
 
 export interface WriterRequest {

@@ -1,6 +1,12 @@
 import { toNumber, toText } from "../context.js";
 import type { LogFedContext } from "./context.js";
 
+/**
+ * The version of the aggregate tables' layout, recorded in `meta` (name 'aggregates') by the first
+ * writer of a new keyspace and by each rebuild: 5 since cql/005 added board_values.
+ */
+export const AGGREGATES_VERSION = 5;
+
 /** How long readers trust a missing shard count (no aggregator has started yet). */
 const UNKNOWN_SHARDS_MS = 1_000;
 
@@ -15,10 +21,14 @@ export class Layout {
 
   constructor(private readonly ctx: LogFedContext) {}
 
-  /** Read by an aggregator taking over a partition: records the partition count, or checks it. */
+  /**
+   * Read by an aggregator taking over a partition: records the partition count, or checks it,
+   * and checks that the aggregate tables are of this version (AGGREGATES_VERSION).
+   */
   async claim(shardCount: number): Promise<{ epoch: number }> {
     const meta = await this.read();
     if ((meta.get("rebuilding") ?? 0) !== 0) throw new RebuildInProgressError(this.ctx.keyspace);
+    await this.checkAggregatesVersion(meta.get("aggregates"));
     const stored = meta.get("shards");
     if (stored === undefined) {
       await this.ctx.client.execute(this.ctx.sql.metaWrite, [shardCount, "shards"], {
@@ -48,6 +58,29 @@ export class Layout {
     return stored;
   }
 
+  /**
+   * A keyspace written before a migration that added an aggregate table (005: board_values) has
+   * data the new table lacks; writers would move counts they never had. They refuse until a
+   * rebuild has filled it. A keyspace that has applied nothing yet is marked current.
+   */
+  private async checkAggregatesVersion(stored: number | undefined): Promise<void> {
+    if (stored !== undefined && stored >= AGGREGATES_VERSION) return;
+    if (stored === undefined) {
+      const progress = await this.ctx.client.execute(this.ctx.sql.progressRead, [], {
+        prepare: true,
+        isIdempotent: true,
+      });
+      if (progress.rowLength === 0) {
+        await this.ctx.client.execute(this.ctx.sql.metaWrite, [AGGREGATES_VERSION, "aggregates"], {
+          prepare: true,
+          isIdempotent: true,
+        });
+        return;
+      }
+    }
+    throw new AggregatesNeedRebuildError(this.ctx.keyspace);
+  }
+
   private async read(): Promise<Map<string, number>> {
     const result = await this.ctx.client.execute(this.ctx.sql.metaRead, [], {
       prepare: true,
@@ -61,5 +94,15 @@ export class Layout {
 export class RebuildInProgressError extends Error {
   constructor(keyspace: string) {
     super(`a rebuild of keyspace ${keyspace} is in progress (or must be run again): aggregators wait for it`);
+  }
+}
+
+/** The keyspace has data from before an aggregate table was added: `eventscore rebuild` fills it. */
+export class AggregatesNeedRebuildError extends Error {
+  constructor(keyspace: string) {
+    super(
+      `keyspace ${keyspace} holds aggregates from before migration 005 (board_values): stop the aggregators and run ` +
+        '`eventscore rebuild` once, then start them again (docs/cassandra.md, "Schema and migrations")',
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { periodsContaining, type Window } from "../../../domain/time.js";
-import { POINTS_METRIC } from "../../aggregates.js";
+import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import type { LogRecord } from "../../port.js";
 import { fenceOf } from "./fence.js";
 
@@ -43,6 +43,19 @@ export interface BoardMove extends PeriodKey {
   readonly insert: number;
 }
 
+/**
+ * One record's move of one user on one board: the user leaves `from` (null: was not on the
+ * board) for `to`. board_values counts it when the record's fence is above the board shard's.
+ */
+export interface BoardStep {
+  readonly window: Window;
+  readonly bucket: string;
+  readonly metric: string;
+  readonly fence: number;
+  readonly from: number | null;
+  readonly to: number;
+}
+
 /** A report cell as stored, with the fence of its last write. */
 export interface ReportCellState {
   readonly events: number;
@@ -66,6 +79,8 @@ export interface ReportCellWrite extends ReportCellKey, ReportCellState {}
 export interface AggregatePlan {
   readonly typeCounts: TypeCountsWrite[];
   readonly boardMoves: BoardMove[];
+  /** Every counted record's moves on boards, in offset order. */
+  readonly boardSteps: BoardStep[];
   readonly reportCells: ReportCellWrite[];
 }
 
@@ -102,19 +117,29 @@ export function reportCellKeys(record: LogRecord): ReportCellKey[] {
 }
 
 /** A board value and whether the user is on the board at all (has a ranked event). */
-interface Standing {
+export interface Standing {
   readonly member: boolean;
   readonly value: number;
 }
 
-function standingOf(types: ReadonlyMap<string, TypeCounts>, metric: string): Standing {
+/**
+ * A user's value on a board from the rows of their `type_counts` partition: the ranked points of
+ * the event types (POINTS_METRIC), the ranked count of one type, or the ranked points of a scope's
+ * row (a metric starting with "@", see aggregates.ts).
+ */
+export function standingOf(types: ReadonlyMap<string, TypeCounts>, metric: string): Standing {
+  if (isScopeMetric(metric)) {
+    const counts = types.get(metric) ?? NO_COUNTS;
+    return { member: counts.rankedEvents > 0, value: counts.rankedPoints };
+  }
   if (metric !== POINTS_METRIC) {
     const counts = types.get(metric) ?? NO_COUNTS;
     return { member: counts.rankedEvents > 0, value: counts.rankedEvents };
   }
   let rankedEvents = 0;
   let rankedPoints = 0;
-  for (const counts of types.values()) {
+  for (const [type, counts] of types) {
+    if (isScopeMetric(type)) continue;
     rankedEvents += counts.rankedEvents;
     rankedPoints += counts.rankedPoints;
   }
@@ -144,6 +169,7 @@ export function planAggregates(
 ): AggregatePlan {
   const partitions = new Map<string, PartitionWork>();
   const cells = new Map<string, ReportCellWrite>();
+  const steps: BoardStep[] = [];
   for (const record of records) {
     const fence = fenceOf(record.offset, epoch);
     const { event } = record;
@@ -164,26 +190,35 @@ export function planAggregates(
         partitions.set(id, work);
       }
       if (fence <= work.storedFence) continue;
-      const metrics = event.ranked ? [event.type, POINTS_METRIC] : [];
+      // A scope (group, category) is counted as a row of its own in the user's partition, so
+      // that its board value derives from type_counts like every other board's.
+      const scopes = scopeMetricsOf(event);
+      const metrics = event.ranked ? [event.type, POINTS_METRIC, ...scopes] : [];
       for (const metric of metrics) {
         if (!work.boards.has(metric)) {
           work.boards.set(metric, { before: standingOf(work.types, metric), values: [], fence });
         }
       }
-      const old = work.types.get(event.type) ?? NO_COUNTS;
-      const counts: TypeCounts = {
-        events: old.events + 1,
-        points: old.points + event.points,
-        rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-        rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-      };
-      work.types.set(event.type, counts);
-      work.changed.set(event.type, counts);
+      for (const row of [event.type, ...scopes]) {
+        const old = work.types.get(row) ?? NO_COUNTS;
+        const counts: TypeCounts = {
+          events: old.events + 1,
+          points: old.points + event.points,
+          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+        };
+        work.types.set(row, counts);
+        work.changed.set(row, counts);
+      }
       work.fence = fence;
       for (const metric of metrics) {
         const board = work.boards.get(metric)!;
-        board.values.push(standingOf(work.types, metric).value);
+        const from =
+          board.values.length > 0 ? board.values[board.values.length - 1]! : memberValue(board.before);
+        const to = standingOf(work.types, metric).value;
+        board.values.push(to);
         board.fence = fence;
+        if (from !== to) steps.push({ window, bucket, metric, fence, from, to });
       }
     }
     for (const key of reportCellKeys(record)) {
@@ -213,8 +248,13 @@ export function planAggregates(
     boardMoves: [...partitions.values()].flatMap((work) =>
       [...work.boards].map(([metric, board]) => boardMove(work.key, metric, board)),
     ),
+    boardSteps: steps,
     reportCells: [...cells.values()].filter(storedCells),
   };
+}
+
+function memberValue(standing: Standing): number | null {
+  return standing.member ? standing.value : null;
 }
 
 function boardMove(

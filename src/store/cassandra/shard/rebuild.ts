@@ -1,11 +1,12 @@
 import { periodsContaining } from "../../../domain/time.js";
-import { POINTS_METRIC } from "../../aggregates.js";
+import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
-import { reportCellKeys, type TypeCounts } from "./plan.js";
+import { AGGREGATES_VERSION } from "./layout.js";
+import { reportCellKeys, standingOf, type TypeCounts } from "./plan.js";
 
 interface TypeCountsTotal {
   readonly shard: number;
@@ -79,13 +80,16 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       let total = typeCounts.get(id);
       if (!total)
         typeCounts.set(id, (total = { shard, userId: event.userId, window, bucket, types: new Map() }));
-      const old = total.types.get(event.type) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
-      total.types.set(event.type, {
-        events: old.events + 1,
-        points: old.points + event.points,
-        rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-        rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-      });
+      // The event's type row, and a row per scope (as the shard writer's plan keeps them).
+      for (const row of [event.type, ...scopeMetricsOf(event)]) {
+        const old = total.types.get(row) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+        total.types.set(row, {
+          events: old.events + 1,
+          points: old.points + event.points,
+          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+        });
+      }
     }
     for (const key of reportCellKeys({
       offset: 0,
@@ -103,6 +107,11 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   await dropEarlierEpochs(ctx, epoch);
   const fenceOfShard = (shard: number): number => fenceOf(applied.get(shard) ?? -1, epoch);
   const statements: KeyedStatement[] = [...days];
+  // Users per board value of each shard (board_values), from the same board rows.
+  const histograms = new Map<
+    string,
+    { board: (string | number)[]; fence: number; users: Map<number, number> }
+  >();
   for (const total of typeCounts.values()) {
     const fence = fenceOfShard(total.shard);
     const key = [total.userId, total.window, total.bucket];
@@ -120,7 +129,28 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
         params: [...board, value, total.userId, fence],
         partition: board,
       });
+      const id = board.join("\u0000");
+      const histogram = histograms.get(id) ?? { board, fence, users: new Map<number, number>() };
+      histogram.users.set(value, (histogram.users.get(value) ?? 0) + 1);
+      histograms.set(id, histogram);
     }
+  }
+  // No writer runs during a rebuild, so a board_values partition need not be written in one
+  // batch (a whole board's values could pass the server's batch size limit).
+  const histogramStatements: KeyedStatement[] = [];
+  for (const { board, fence, users } of histograms.values()) {
+    for (const [value, count] of users) {
+      histogramStatements.push({
+        query: sql.boardValueInsert,
+        params: [...board, value, count, fence],
+        partition: board,
+      });
+    }
+    histogramStatements.push({
+      query: sql.boardValuesFence,
+      params: [...board, fence, fence],
+      partition: board,
+    });
   }
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
@@ -131,26 +161,29 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       partition: [day!, scope!, cell.shard],
     });
   }
-  const batches = packByReplicas(statements, replicaLookup(client, ctx.keyspace), true);
+  const replicas = replicaLookup(client, ctx.keyspace);
+  const batches = [
+    ...packByReplicas(statements, replicas, true),
+    ...packByReplicas(histogramStatements, replicas, false),
+  ];
   await mapConcurrent(batches, ctx.concurrency, (batch) =>
     client.batch(batch, { prepare: true, logged: false, isIdempotent: true }),
   );
+  await client.execute(sql.metaWrite, [AGGREGATES_VERSION, "aggregates"], {
+    prepare: true,
+    isIdempotent: true,
+  });
   await client.execute(sql.metaWrite, [0, "rebuilding"], { prepare: true, isIdempotent: true });
   return counted;
 }
 
-/** Board values of one user in one period: points, and the count of each type, when ranked. */
+/** Board values of one user in one period (points, each type's count, each scope's points), when ranked. */
 function boardValues(types: ReadonlyMap<string, TypeCounts>): [string, number][] {
-  const values: [string, number][] = [];
-  let rankedEvents = 0;
-  let rankedPoints = 0;
-  for (const [type, counts] of types) {
-    rankedEvents += counts.rankedEvents;
-    rankedPoints += counts.rankedPoints;
-    if (counts.rankedEvents > 0) values.push([type, counts.rankedEvents]);
-  }
-  if (rankedEvents > 0) values.push([POINTS_METRIC, rankedPoints]);
-  return values;
+  const metrics = [POINTS_METRIC, ...types.keys()];
+  return metrics.flatMap((metric): [string, number][] => {
+    const standing = standingOf(types, metric);
+    return standing.member ? [[metric, standing.value]] : [];
+  });
 }
 
 /** Deletes every partition of the aggregate tables as of just before the epoch. */
@@ -159,6 +192,7 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
   const tables: [string, string[]][] = [
     ["type_counts", ["user_id", "time_window", "bucket"]],
     ["board_shards", ["time_window", "bucket", "metric", "shard"]],
+    ["board_values", ["time_window", "bucket", "metric", "shard"]],
     ["report_cells", ["day", "scope", "shard"]],
   ];
   for (const [table, columns] of tables) {

@@ -1,8 +1,18 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
+import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import type { LogRecord, ShardApplied, ShardWriter, TallyChange, UserTally } from "../../port.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } from "../partition-batches.js";
+import {
+  boardKeyId,
+  boardValueStatements,
+  NO_BOARD_VALUES,
+  planBoardValues,
+  type BoardKey,
+  type BoardValues,
+  type BoardValuesWrite,
+} from "./board-values.js";
 import { decideClaims, type ClaimsById } from "./claims.js";
 import { fenceOf } from "./fence.js";
 import { Lru } from "./lru.js";
@@ -44,6 +54,7 @@ const USERS_PER_READ = 100;
 export class CassandraShardWriter implements ShardWriter {
   private readonly typeCounts: Lru<string, TypeCountsPartition>;
   private readonly cells: Lru<string, Map<string, ReportCellState>>;
+  private readonly boardValues: Lru<string, BoardValues>;
 
   constructor(
     private readonly ctx: LogFedContext,
@@ -53,6 +64,7 @@ export class CassandraShardWriter implements ShardWriter {
   ) {
     this.typeCounts = new Lru(settings.cacheSize);
     this.cells = new Lru(settings.cacheSize);
+    this.boardValues = new Lru(settings.cacheSize);
   }
 
   async apply(records: readonly LogRecord[]): Promise<ShardApplied> {
@@ -69,19 +81,33 @@ export class CassandraShardWriter implements ShardWriter {
     // The state of every record's rows is read alongside the claims, not after them: one round
     // trip instead of three, at the cost of reading rows for the few records that turn out to be
     // duplicates (they are then left out of the plan).
-    const [claims, typeState, cellState] = await Promise.all([
+    const [claims, typeState, cellState, boardState] = await Promise.all([
       this.readClaims(records),
       this.loadTypeCounts(records),
       this.loadCells(records),
+      this.loadBoardValues(records),
     ]);
     const decision = decideClaims(this.shard, records, claims);
     const plan = planAggregates(decision.counted, this.epoch, {
       typeCounts: (key) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
       reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
     });
+    const boardWrites = planBoardValues(
+      plan.boardSteps,
+      (key) => boardState.get(boardKeyId(key)) ?? NO_BOARD_VALUES,
+    );
     try {
-      const statements = applyStatements(this.ctx.sql, this.shard, this.epoch, decision.claiming, plan);
-      await this.write(statements.first);
+      const statements = applyStatements(
+        this.ctx.sql,
+        this.shard,
+        this.epoch,
+        decision.claiming,
+        plan,
+        boardWrites,
+      );
+      // board_values go with the board moves, before the counts they derive from; each of its
+      // partitions whole in one batch, so that its static fence dates every count in it.
+      await Promise.all([this.write(statements.first), this.write(statements.boardValues, true)]);
       await this.settings.afterWriteStep?.(this.shard, "log-cells-boards");
       await this.write(statements.counts, true);
       await this.settings.afterWriteStep?.(this.shard, "type-counts");
@@ -95,9 +121,12 @@ export class CassandraShardWriter implements ShardWriter {
       // What was written is fenced; what the cache would say about it is not known any more.
       for (const write of plan.typeCounts) this.typeCounts.delete(periodKeyId(write));
       for (const cell of plan.reportCells) this.cells.delete(reportCellUserId(cell));
+      for (const write of boardWrites) this.boardValues.delete(boardKeyId(write));
       throw error;
     }
     this.remember(plan, typeState, cellState);
+    for (const [id, state] of boardState) this.boardValues.set(id, state);
+    for (const write of boardWrites) this.boardValues.set(boardKeyId(write), write.after);
     return { outcomes: decision.outcomes, changes: plan.typeCounts.map(tallyChange) };
   }
 
@@ -127,16 +156,7 @@ export class CassandraShardWriter implements ShardWriter {
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */
   private async loadTypeCounts(records: readonly LogRecord[]): Promise<Map<string, TypeCountsPartition>> {
     const state = new Map<string, TypeCountsPartition>();
-    const missing = new Map<string, PeriodKey>();
-    for (const record of records) {
-      for (const key of periodKeysOf(record)) {
-        const id = periodKeyId(key);
-        if (state.has(id) || missing.has(id)) continue;
-        const cached = this.typeCounts.get(id);
-        if (cached) state.set(id, cached);
-        else missing.set(id, key);
-      }
-    }
+    const missing = cachedOrMissing(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, state);
     await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
       const result = await this.ctx.client.execute(
         this.ctx.sql.typeCountsOf,
@@ -219,6 +239,38 @@ export class CassandraShardWriter implements ShardWriter {
     return state;
   }
 
+  /** The board_values partitions of this shard that the records' ranked events touch: cached, else read. */
+  private async loadBoardValues(records: readonly LogRecord[]): Promise<Map<string, BoardValues>> {
+    const state = new Map<string, BoardValues>();
+    const keys = records.flatMap(({ event }): BoardKey[] =>
+      event.ranked
+        ? periodsContaining(event.occurredAt).flatMap(({ window, bucket }) =>
+            [event.type, POINTS_METRIC, ...scopeMetricsOf(event)].map((metric) => ({
+              window,
+              bucket,
+              metric,
+            })),
+          )
+        : [],
+    );
+    const missing = cachedOrMissing(keys, boardKeyId, this.boardValues, state);
+    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
+      const result = await this.ctx.client.execute(
+        this.ctx.sql.boardValuesOf,
+        [key.window, key.bucket, key.metric, this.shard],
+        { prepare: true, isIdempotent: true, fetchSize: 5000 },
+      );
+      const users = new Map<number, number>();
+      let fence = 0;
+      for await (const row of result) {
+        fence = Math.max(fence, toNumber(row["fence"]));
+        if (row["value"] !== null) users.set(toNumber(row["value"]), toNumber(row["users"]));
+      }
+      state.set(id, { fence, users });
+    });
+    return state;
+  }
+
   /** Unlogged batches packed by replicas; `whole` keeps each partition in one batch (atomic). */
   private async write(statements: readonly KeyedStatement[], whole = false): Promise<void> {
     const { client, keyspace, concurrency } = this.ctx;
@@ -257,13 +309,15 @@ export function applyStatements(
   epoch: number,
   claiming: readonly LogRecord[],
   plan: AggregatePlan,
-): { first: KeyedStatement[]; counts: KeyedStatement[] } {
+  boardWrites: readonly BoardValuesWrite[],
+): { first: KeyedStatement[]; boardValues: KeyedStatement[]; counts: KeyedStatement[] } {
   return {
     first: [
       ...claimStatements(sql, shard, epoch, claiming),
       ...cellStatements(sql, shard, plan),
       ...boardStatements(sql, shard, plan),
     ],
+    boardValues: boardValueStatements(sql, shard, boardWrites),
     counts: typeCountStatements(sql, plan),
   };
 }
@@ -372,6 +426,24 @@ function typeCountStatements(sql: ShardCql, plan: AggregatePlan): KeyedStatement
   );
 }
 
+/** Puts the cached state of `keys` into `state`; returns the others (to read), by id. */
+function cachedOrMissing<K, V>(
+  keys: readonly K[],
+  idOf: (key: K) => string,
+  cache: Lru<string, V>,
+  state: Map<string, V>,
+): Map<string, K> {
+  const missing = new Map<string, K>();
+  for (const key of keys) {
+    const id = idOf(key);
+    if (state.has(id) || missing.has(id)) continue;
+    const cached = cache.get(id);
+    if (cached) state.set(id, cached);
+    else missing.set(id, key);
+  }
+  return missing;
+}
+
 function periodKeysOf(record: LogRecord): PeriodKey[] {
   return periodsContaining(record.event.occurredAt).map(({ window, bucket }) => ({
     userId: record.event.userId,
@@ -387,6 +459,7 @@ function tallyChange(write: {
   after: TypeCountsPartition;
 }): TallyChange {
   const byType = [...write.after.types]
+    .filter(([type]) => !isScopeMetric(type))
     .map(([type, counts]) => ({ type, count: counts.events, points: counts.points }))
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   const tally: UserTally = {

@@ -14,8 +14,18 @@ export class ShardCql {
   readonly boardFromTop: string;
   readonly boardAfterInTie: string;
   readonly boardBelow: string;
+  readonly boardBeforeInTie: string;
+  readonly boardAbove: string;
   readonly boardCountAbove: string;
   readonly boardCountEqual: string;
+  readonly boardValuesOf: string;
+  readonly boardValueInsert: string;
+  readonly boardValueDelete: string;
+  readonly boardValuesFence: string;
+  readonly boardUsersAbove: string;
+  readonly boardUsersAt: string;
+  readonly boardUsers: string;
+
   readonly cellsOfUsers: string;
   readonly cellsOfShard: string;
   readonly insertCell: string;
@@ -51,8 +61,24 @@ export class ShardCql {
     this.boardFromTop = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board}`;
     this.boardAfterInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id > ?`;
     this.boardBelow = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value < ?`;
+    // Read backwards (nearest first), for the rows just above a position.
+    this.boardBeforeInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id < ?
+      ORDER BY value ASC, user_id DESC`;
+    this.boardAbove = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value > ?
+      ORDER BY value ASC, user_id DESC`;
     this.boardCountAbove = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value > ?`;
     this.boardCountEqual = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value = ?`;
+
+    // board_values (cql/005): users per value of one board shard, and the shard's fence.
+    this.boardValuesOf = `SELECT value, users, fence FROM ${ks}.board_values WHERE ${board}`;
+    this.boardValueInsert = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, value, users)
+      VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    this.boardValueDelete = `DELETE FROM ${ks}.board_values USING TIMESTAMP ? WHERE ${board} AND value = ?`;
+    this.boardValuesFence = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, fence)
+      VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    this.boardUsersAbove = `SELECT SUM(users) AS n FROM ${ks}.board_values WHERE ${board} AND value > ?`;
+    this.boardUsersAt = `SELECT users AS n FROM ${ks}.board_values WHERE ${board} AND value = ?`;
+    this.boardUsers = `SELECT SUM(users) AS n FROM ${ks}.board_values WHERE ${board}`;
 
     this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
@@ -72,7 +98,7 @@ export class ShardCql {
     this.progressWrite = `INSERT INTO ${ks}.log_progress (log_partition, applied_offset, fence)
       VALUES (?, ?, ?) USING TIMESTAMP ?`;
     this.progressRead = `SELECT log_partition, applied_offset FROM ${ks}.log_progress`;
-    this.metaRead = `SELECT name, value FROM ${ks}.meta WHERE name IN ('shards', 'epoch', 'rebuilding')`;
+    this.metaRead = `SELECT name, value FROM ${ks}.meta WHERE name IN ('shards', 'epoch', 'rebuilding', 'aggregates')`;
     this.metaWrite = `UPDATE ${ks}.meta SET value = ? WHERE name = ?`;
   }
 }

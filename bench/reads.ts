@@ -1,0 +1,177 @@
+/**
+ * Read benchmark (issue 11): every query of the issue at 64 concurrent HTTP connections against a
+ * server holding 1,000,000 events of 100,000 users (bench/reads/dataset.ts), next to two floors
+ * measured in the same run: a bare node:http server answering fixed JSON, and eventscore's own
+ * `{ __typename }`. Prints a table and, last, the worst query's ratio to the `{ __typename }` floor.
+ *
+ *   npm run bench:reads                                  # SQLite, 20 s per query
+ *   npm run bench:reads -- --duration 5 --only rank      # quick look at some queries
+ *   npm run bench:reads -- --store cassandra             # see bench/reads/cassandra-dataset.ts
+ *
+ * The server and the load generator (autocannon) are separate processes; on a 2-core machine they
+ * share the CPU, so read the ratios. BENCHMARKS.md records results.
+ */
+import { parseArgs } from "node:util";
+import { FULL_DATASET, random, userName, type DatasetShape } from "./reads/dataset.js";
+import { body, drive, startBare, startEventscore, type LoadResult } from "./reads/harness.js";
+import { bottomUsers, prepareSqlite } from "./reads/sqlite-dataset.js";
+
+const { values } = parseArgs({
+  options: {
+    store: { type: "string", default: "sqlite" },
+    duration: { type: "string", default: "20" },
+    connections: { type: "string", default: "64" },
+    only: { type: "string" },
+  },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+interface Case {
+  readonly name: string;
+  readonly bodies: readonly string[];
+  readonly connections?: number;
+}
+
+/** The issue's queries, each with enough distinct bodies that caches see what real traffic gives them. */
+function cases(shape: DatasetShape, bottom: readonly string[]): Case[] {
+  const rand = random(shape.seed + 1);
+  const anyUser = (): string => userName(1 + Math.floor(rand() * shape.users));
+  const activeUser = (): string => userName(1 + Math.floor(rand() * 10));
+  const lastDay = new Date(shape.start.getTime() + shape.days * 86_400_000);
+  const daysBefore = (n: number): string =>
+    new Date(lastDay.getTime() - n * 86_400_000).toISOString().slice(0, 10);
+  const at = new Date(lastDay.getTime() - 3 * 86_400_000).toISOString();
+  const many = (make: () => string, n = 500): string[] => Array.from({ length: n }, make);
+  const q = {
+    score: "query ($u: String!, $at: DateTime) { score(userId: $u, window: WEEK, at: $at) { score events } }",
+    top: "{ leaderboard(window: ALL_TIME, first: 10) { nodes { rank userId value } } }",
+    events:
+      'query ($u: String!, $from: DateTime, $to: DateTime) { events(userId: $u, from: $from, to: $to, types: ["PushEvent"], first: 20) { nodes { id type occurredAt repo } pageInfo { endCursor } } }',
+    rank: "query ($u: String!) { rank(userId: $u, window: ALL_TIME) { rank value } }",
+    userPage:
+      "query ($u: String!) { user(id: $u) { score { score events } counts { type count } events(first: 10) { nodes { id type occurredAt } } rank { rank value } } }",
+    nested:
+      "{ leaderboard(window: ALL_TIME, first: 100) { nodes { rank userId user { counts { type count } } } } }",
+    report:
+      "query ($from: Date!, $to: Date!) { report(from: $from, to: $to, groupBy: [DAY, TYPE]) { rows { period type events users score } } }",
+    reportYear:
+      "query ($from: Date!, $to: Date!) { report(from: $from, to: $to, groupBy: [MONTH, TYPE]) { rows { period type events users score } } }",
+  };
+  const yearFrom = new Date(lastDay.getTime() - 366 * 86_400_000).toISOString().slice(0, 10);
+  const yearBody = body(q.reportYear, { from: yearFrom, to: daysBefore(0) });
+  return [
+    { name: "eventscore { __typename }", bodies: [body("{ __typename }")] },
+    { name: "score(user, WEEK)", bodies: many(() => body(q.score, { u: anyUser(), at })) },
+    { name: "leaderboard(ALL_TIME, first: 10)", bodies: [body(q.top)] },
+    {
+      name: "events(active user, 7 days, [PushEvent], first: 20)",
+      bodies: many(() =>
+        body(q.events, {
+          u: activeUser(),
+          from: `${daysBefore(7)}T00:00:00Z`,
+          to: `${daysBefore(0)}T00:00:00Z`,
+        }),
+      ),
+    },
+    { name: "rank(random user, ALL_TIME)", bodies: many(() => body(q.rank, { u: anyUser() })) },
+    { name: "rank(user at the bottom)", bodies: bottom.map((u) => body(q.rank, { u })) },
+    {
+      name: "user(id) { score counts events(first: 10) rank }",
+      bodies: many(() => body(q.userPage, { u: anyUser() })),
+    },
+    { name: "leaderboard(first: 100) { nodes { user { counts } } }", bodies: [body(q.nested)] },
+    {
+      name: "report(30 days, groupBy: [DAY, TYPE])",
+      bodies: [body(q.report, { from: daysBefore(30), to: daysBefore(0) })],
+    },
+    { name: "report(366 days, groupBy: [MONTH, TYPE])", bodies: [yearBody] },
+    { name: "report(366 days, groupBy: [MONTH, TYPE]) at 1 connection", bodies: [yearBody], connections: 1 },
+  ];
+}
+
+interface Row {
+  readonly name: string;
+  readonly result: LoadResult;
+  readonly connections: number;
+}
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function printTable(bare: LoadResult, floor: LoadResult, rows: readonly Row[]): void {
+  console.log("");
+  console.log(
+    "| request | conns | req/s | p95 ms | / bare req/s | / {__typename} req/s | p95 / floor p95 | errors |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  const line = (name: string, r: LoadResult, conns: number): void =>
+    console.log(
+      `| ${name} | ${conns} | ${fmt(r.rps)} | ${fmt(r.p95, 1)} | ${fmt((100 * r.rps) / bare.rps)} % | ${fmt((100 * r.rps) / floor.rps)} % | ${fmt(r.p95 / Math.max(floor.p95, 1), 2)} | ${r.errors + r.non2xx} |`,
+    );
+  line("bare node:http, fixed JSON (floor)", bare, connections);
+  for (const row of rows) line(row.name, row.result, row.connections);
+}
+
+async function main(): Promise<void> {
+  if (values.store !== "sqlite") throw new Error("--store cassandra: run bench/reads-cassandra.ts");
+  const shape = FULL_DATASET;
+  console.log(
+    `dataset: ${fmt(shape.events)} events, ${fmt(shape.users)} users, ${shape.days} days (seed ${shape.seed}); ` +
+      `${connections} connections, ${duration} s per query`,
+  );
+  const prepared = await prepareSqlite(shape);
+  console.log(
+    prepared.loadRate === null
+      ? `reusing ${prepared.path}`
+      : `loaded ${prepared.path} through SqliteStore.append at ${fmt(prepared.loadRate)} events/s`,
+  );
+  const all = cases(shape, bottomUsers(prepared.path, 200));
+  const only = values.only;
+  const chosen = only === undefined ? all : all.filter((c, i) => i === 0 || c.name.includes(only));
+  const bare = await startBare();
+  const server = await startEventscore({
+    EVENTSCORE_SQLITE_PATH: prepared.path,
+    EVENTSCORE_MAX_PAGE_SIZE: "100",
+    EVENTSCORE_REQUEST_TIMEOUT_MS: "30000",
+  });
+  const rows: Row[] = [];
+  try {
+    const run = (url: string, bodies: readonly string[], conns = connections): Promise<LoadResult> =>
+      drive({ url, bodies, connections: conns, duration, seed: 7 });
+    const bareResult = await run(bare.url, [body("{ __typename }")]);
+    for (const c of chosen) {
+      // A short warm-up, so that caches and the JIT are in the state a serving process is in.
+      await drive({
+        url: server.url,
+        bodies: c.bodies,
+        connections: c.connections ?? connections,
+        duration: 2,
+        seed: 3,
+      });
+      const result = await run(server.url, c.bodies, c.connections ?? connections);
+      rows.push({ name: c.name, result, connections: c.connections ?? connections });
+      console.log(`  ${c.name}: ${fmt(result.rps)} req/s, p95 ${fmt(result.p95, 1)} ms`);
+    }
+    const floor = rows[0]!.result;
+    printTable(bareResult, floor, rows);
+    const measured = rows.slice(1).filter((r) => r.connections === connections);
+    const worst = measured.reduce<Row | null>(
+      (w, r) => (w === null || r.result.rps < w.result.rps ? r : w),
+      null,
+    );
+    console.log("");
+    console.log(
+      `{ __typename } = ${fmt((100 * floor.rps) / bareResult.rps)} % of bare node:http req/s (target >= 50 %)`,
+    );
+    if (worst)
+      console.log(
+        `worst query: ${worst.name} at ${fmt((100 * worst.result.rps) / floor.rps)} % of the { __typename } floor's req/s (target >= 50 %)`,
+      );
+  } finally {
+    await server.stop();
+    await bare.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { ReportSource } from "../../src/store/port.js";
+import { githubReadyEvents } from "../support/board-truth.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const REPORT = `{ report(from: "2014-01-02", to: "2015-01-03", groupBy: [DAY, TYPE]) { rows { period type events users } } }`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A request whose client has gone, or whose deadline has passed, stops its store work: counted
+ * at the real store, each day's read held up a little so that the report takes long enough to
+ * leave in the middle of it.
+ */
+describe("cancellation of store work", () => {
+  let server: TestServer | null = null;
+
+  afterEach(async () => {
+    await server?.stop();
+    server = null;
+  });
+
+  async function serverCountingDays(env: Record<string, string> = {}): Promise<{ reads: () => number }> {
+    server = await startTestServer(env);
+    await server.instance.app.recorder.record(githubReadyEvents(1_000), "APPLIED");
+    const store = server.instance.app.store as ReportSource;
+    const rollups = store.reportRollups!.bind(store);
+    let reads = 0;
+    store.reportRollups = async (day, scope) => {
+      reads += 1;
+      await sleep(20);
+      return rollups(day, scope);
+    };
+    return { reads: () => reads };
+  }
+
+  it("stops reading days once the client has closed the connection", async () => {
+    const { reads } = await serverCountingDays();
+    const leave = new AbortController();
+    const request = fetch(server!.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: REPORT }),
+      signal: leave.signal,
+    }).catch((error: unknown) => error);
+    await sleep(100);
+    leave.abort();
+    await request;
+    await sleep(50);
+    const atLeave = reads();
+    await sleep(400);
+    // 366 days take about 1 s at this pace; reading stopped within one step of 8 days.
+    expect(atLeave).toBeGreaterThan(0);
+    expect(reads()).toBeLessThanOrEqual(atLeave + 8);
+    expect(reads()).toBeLessThan(200);
+  });
+
+  it("stops reading days once the deadline has passed, and answers TIMEOUT", async () => {
+    const { reads } = await serverCountingDays({ EVENTSCORE_REQUEST_TIMEOUT_MS: "200" });
+    const response = await fetch(server!.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: REPORT }),
+    });
+    expect(response.status).toBe(504);
+    expect(
+      ((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+    ).toBe("TIMEOUT");
+    await sleep(50);
+    const atTimeout = reads();
+    await sleep(400);
+    expect(reads()).toBeLessThanOrEqual(atTimeout + 8);
+    expect(reads()).toBeLessThan(200);
+  });
+
+  it("still answers a report whose client waits", async () => {
+    const { reads } = await serverCountingDays();
+    const result = await server!.gql<{ report: { rows: unknown[] } }>(REPORT);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.report.rows.length).toBeGreaterThan(0);
+    expect(reads()).toBe(366);
+  });
+});

@@ -1,0 +1,144 @@
+import { getOperationAST, parse } from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANONYMOUS } from "../../src/server/auth.js";
+import { Deadline } from "../../src/server/deadline.js";
+import { FastQueries } from "../../src/server/fast-queries.js";
+import { measureOperation } from "../../src/server/limits.js";
+import { OperationMeasures } from "../../src/server/operation-measures.js";
+import { OperationGate } from "../../src/server/operation-gate.js";
+import { createRequestContext } from "../../src/server/request-context.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+/** Raw POSTs, so that status, content type and bytes can be compared between the two paths. */
+async function post(
+  server: TestServer,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ status: number; type: string | null; text: string }> {
+  const response = await fetch(server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
+}
+
+describe("the fast path for repeated queries", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    await server.gql(`mutation { recordEvents(events: [
+      { id: "1", userId: "alice", type: "PushEvent", occurredAt: "2024-01-01T00:00:00Z" },
+      { id: "2", userId: "bob", type: "IssuesEvent", occurredAt: "2024-01-01T01:00:00Z" }
+    ]) { accepted } }`);
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  const queries: [string, Record<string, unknown>][] = [
+    ["{ __typename }", {}],
+    ["query ($u: String!) { score(userId: $u) { score events breakdown { type count } } }", { u: "alice" }],
+    ["{ leaderboard(first: 5) { nodes { rank userId value user { counts { type count } } } } }", {}],
+    // Errors: the fast path hands these to Apollo, which must answer as it did the first time.
+    ["{ leaderboard(first: 0) { nodes { rank } } }", {}],
+    ["query ($u: String!) { score(userId: $u) { score } }", { u: "" }],
+    ["query ($u: String!) { score(userId: $u) { score } }", {}],
+    ['{ events(userId: "alice", after: "not-a-cursor") { nodes { id } } }', {}],
+  ];
+
+  it("answers the second and later times exactly as Apollo answered the first", async () => {
+    for (const [query, variables] of queries) {
+      const first = await post(server, query, variables);
+      for (let i = 0; i < 3; i++) expect(await post(server, query, variables)).toEqual(first);
+    }
+  });
+
+  it("runs only documents Apollo validated, only queries, only for plain JSON, and gives errors back to Apollo", async () => {
+    const { app } = server.instance;
+    const gate = new OperationGate(
+      app.schema,
+      { keysConfigured: false, queriesRequireKey: false },
+      { maxDepth: 10, maxCost: 10_000, maxAliases: 30 },
+      null,
+    );
+    const fast = new FastQueries(app.schema, gate);
+    const context = () => createRequestContext(app.services, ANONYMOUS, "127.0.0.1", "t", Deadline.none());
+    const json = { contentType: "application/json", accept: undefined };
+    const query = '{ score(userId: "alice") { score } }';
+    expect(await fast.run({ query }, json, context())).toBeNull();
+    fast.learn(query, parse(query));
+    const answer = await fast.run({ query }, json, context());
+    expect(answer?.status).toBe(200);
+    expect(answer?.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(answer?.body).toEqual({ kind: "complete", string: '{"data":{"score":{"score":2}}}\n' });
+    expect(
+      await fast.run({ query }, { ...json, accept: "application/graphql-response+json" }, context()),
+    ).toBeNull();
+    expect(await fast.run({ query, extensions: { persistedQuery: {} } }, json, context())).toBeNull();
+    expect(await fast.run({ query }, { accept: undefined, contentType: undefined }, context())).toBeNull();
+
+    const failing = "{ leaderboard(first: 0) { nodes { rank } } }";
+    fast.learn(failing, parse(failing));
+    expect(await fast.run({ query: failing }, json, context())).toBeNull();
+
+    const mutation =
+      'mutation { recordEvent(event: { id: "x", userId: "a", type: "T", occurredAt: "2024-01-01T00:00:00Z" }) { accepted } }';
+    fast.learn(mutation, parse(mutation));
+    expect(await fast.run({ query: mutation }, json, context())).toBeNull();
+    expect((await server.gql('{ events(userId: "a") { nodes { id } } }')).data).toEqual({
+      events: { nodes: [] },
+    });
+  });
+
+  it("keeps the operation gate: a refused caller is answered by Apollo with its code", async () => {
+    const keyed = await startTestServer({
+      EVENTSCORE_API_KEYS: "reader:abcdefghijklmnop1234:read",
+      EVENTSCORE_QUERIES_REQUIRE_KEY: "true",
+    });
+    try {
+      const query = "{ __typename }";
+      const send = (key: string | null) =>
+        fetch(keyed.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+          body: JSON.stringify({ query }),
+        });
+      for (let i = 0; i < 2; i++) expect((await send("abcdefghijklmnop1234")).status).toBe(200);
+      const refused = await send(null);
+      expect(refused.status).toBe(401);
+      expect(
+        ((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+      ).toBe("UNAUTHENTICATED");
+    } finally {
+      await keyed.stop();
+    }
+  });
+});
+
+describe("operation measures, cached per operation", () => {
+  it("measures again for each page size a variable gives, and tell an absent variable from a null one", async () => {
+    const server = await startTestServer();
+    try {
+      const measures = new OperationMeasures(server.instance.app.schema, 1_000_000);
+      const document = parse("query ($n: Int = 7) { leaderboard(first: $n) { nodes { rank userId } } }");
+      const operation = getOperationAST(document)!;
+      const cost = (variables: Record<string, unknown>) =>
+        measures.measure(document, operation, variables).cost;
+      expect(cost({ n: 5 })).toBe(
+        measureOperation(server.instance.app.schema, document, operation, { n: 5 }).cost,
+      );
+      expect(cost({ n: 50 })).toBeGreaterThan(cost({ n: 5 }));
+      expect(cost({})).toBe(measureOperation(server.instance.app.schema, document, operation, {}).cost);
+      expect(cost({ n: null })).toBe(
+        measureOperation(server.instance.app.schema, document, operation, { n: null }).cost,
+      );
+      expect(cost({})).not.toBe(cost({ n: null }));
+      expect(cost({ n: 5, other: "ignored" })).toBe(cost({ n: 5 }));
+    } finally {
+      await server.stop();
+    }
+  });
+});
