@@ -17,6 +17,17 @@ export interface Page<T> {
   readonly hasNextPage: boolean;
 }
 
+/**
+ * The share of a board's users that a user is level with or ahead of, in percent:
+ * 100 × (size − rank + 1) / size (competition ranks: rank − 1 users are strictly ahead). 100 for
+ * the top and everyone tied with it. A standing exists only for a user on the board, so the board
+ * holds at least `rank` users even when its size was read a moment earlier.
+ */
+export function percentileOf(rank: number, boardSize: number): number {
+  const size = Math.max(boardSize, rank);
+  return (100 * (size - rank + 1)) / size;
+}
+
 /** Read side: history, tallies and leaderboards, with paging done once for every store. */
 export class QueryService {
   constructor(private readonly store: EventReader) {}
@@ -68,9 +79,9 @@ export class QueryService {
   }
 
   /**
-   * The page of `first` rows centred on a user: up to half of them above the user (fewer near
-   * the top, the rest then below), the user, and the rows below. Empty when the user is not on
-   * the board.
+   * The page of `first` rows centred on a user: about half of them above the user, the user, and
+   * the rest below. Near either end of the board the page shifts so that it still holds `first`
+   * rows when the board has them. Empty when the user is not on the board.
    */
   async around(
     userId: string,
@@ -82,28 +93,19 @@ export class QueryService {
     const [self] = (await this.store.standings([userId], period, type, scope)).standings;
     if (self === null || self === undefined) return { items: [], hasNextPage: false, hasPreviousPage: false };
     const position = { value: self.value, userId };
-    const wanted = Math.floor((first - 1) / 2);
-    // One more than wanted on each side tells whether a page lies beyond.
-    const above = await this.store.leaderboardBefore({
-      period,
-      type,
-      scope,
-      limit: wanted + 1,
-      before: position,
-    });
-    const kept = above.slice(Math.max(0, above.length - wanted));
-    const below = await this.store.leaderboard({
-      period,
-      type,
-      scope,
-      limit: first - kept.length,
-      after: position,
-    });
-    const items = [...kept, self, ...below].slice(0, first);
+    // Up to `first` rows on each side: enough to fill the page from either side alone, and one
+    // beyond what is kept tells whether a page lies there.
+    const [above, below] = await Promise.all([
+      this.store.leaderboardBefore({ period, type, scope, limit: first, before: position }),
+      this.store.leaderboard({ period, type, scope, limit: first, after: position }),
+    ]);
+    const others = first - 1;
+    const belowKept = Math.min(below.length, others - Math.min(above.length, Math.floor(others / 2)));
+    const aboveKept = Math.min(above.length, others - belowKept);
     return {
-      items,
-      hasNextPage: kept.length + 1 + below.length > first,
-      hasPreviousPage: above.length > wanted,
+      items: [...above.slice(above.length - aboveKept), self, ...below.slice(0, belowKept)],
+      hasNextPage: below.length > belowKept,
+      hasPreviousPage: above.length > aboveKept,
     };
   }
 

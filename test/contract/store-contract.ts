@@ -5,6 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
 import { periodOf, type Period, type Window } from "../../src/domain/time.js";
+import { percentileOf, QueryService } from "../../src/services/queries.js";
+import type { BoardScope } from "../../src/store/aggregates.js";
 import type { EventStore, StoredEvent } from "../../src/store/port.js";
 import { bruteBoard, githubReadyEvents } from "../support/board-truth.js";
 
@@ -429,6 +431,90 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
             truth.slice(at + 1, at + 31),
           );
         }
+      });
+    });
+
+    describe("scoped boards, pages around a user and percentiles on real GH Archive events", () => {
+      const events = githubReadyEvents(2_000);
+      const period = periodOf("ALL_TIME", new Date());
+      const ranked = events.filter((e) => e.ranked);
+      // The group and the category with the most users, so that their boards have ranks to check.
+      const widest = (namesOf: (e: (typeof ranked)[number]) => readonly string[]): string => {
+        const users = new Map<string, Set<string>>();
+        for (const e of ranked) {
+          for (const name of namesOf(e)) users.set(name, (users.get(name) ?? new Set()).add(e.userId));
+        }
+        return [...users].sort((a, b) => b[1].size - a[1].size)[0]![0];
+      };
+      const group = widest((e) => e.groups);
+      const category = widest((e) => (e.category === null ? [] : [e.category]));
+
+      beforeEach(async () => {
+        for (let i = 0; i < events.length; i += 500) await store.append(events.slice(i, i + 500));
+      });
+
+      it("keeps a board per group and per category that equals brute force", async () => {
+        const scopes: [BoardScope, { group?: string; category?: string }][] = [
+          [{ kind: "group", name: group }, { group }],
+          [{ kind: "category", name: category }, { category }],
+        ];
+        for (const [scope, filter] of scopes) {
+          const truth = bruteBoard(events, period, null, filter);
+          expect(truth.length).toBeGreaterThan(3);
+          expect(await store.leaderboard({ period, type: null, scope, limit: 1_000, after: null })).toEqual(
+            truth,
+          );
+          const batch = await store.standings([...truth.map((s) => s.userId), "nobody"], period, null, scope);
+          expect(batch).toEqual({ standings: [...truth, null], total: truth.length });
+          const last = truth.at(-1)!;
+          expect((await store.standings([last.userId], period, null, scope)).standings).toEqual([last]);
+          // The scoped rows are not event types: they stay out of a user's tallies.
+          const [tally] = await store.tallies([last.userId], period);
+          expect(tally!.byType.every((t) => !t.type.startsWith("@"))).toBe(true);
+        }
+        // A user outside the group is not on its board, whatever their global standing.
+        const outsider = bruteBoard(events, period, null).find(
+          (s) => !ranked.some((e) => e.userId === s.userId && e.groups.includes(group)),
+        )!;
+        expect(
+          (await store.standings([outsider.userId], period, null, { kind: "group", name: group })).standings,
+        ).toEqual([null]);
+      });
+
+      it("pages the rows just above a position, and around a user, as brute force does", async () => {
+        const truth = bruteBoard(events, period, null);
+        const queries = new QueryService(store);
+        for (const at of [0, 1, 3, 57, Math.floor(truth.length / 2), truth.length - 2, truth.length - 1]) {
+          const me = truth[at]!;
+          const before = { value: me.value, userId: me.userId };
+          expect(await store.leaderboardBefore({ period, type: null, limit: 7, before })).toEqual(
+            truth.slice(Math.max(0, at - 7), at),
+          );
+          // Ten rows with the user in them: four above when there are, and the page shifts at the ends.
+          const start = Math.max(0, Math.min(at - 4, truth.length - 10));
+          const page = await queries.around(me.userId, period, null, 10);
+          expect(page.items).toEqual(truth.slice(start, start + 10));
+          expect(page.hasPreviousPage).toBe(start > 0);
+          expect(page.hasNextPage).toBe(start + 10 < truth.length);
+        }
+        expect((await queries.around("nobody", period, null, 10)).items).toEqual([]);
+      });
+
+      it("gives percentiles that count the users level with or behind, as brute force does", async () => {
+        const truth = bruteBoard(events, period, "PushEvent");
+        const sample = [truth[0]!, truth[1]!, truth[Math.floor(truth.length / 3)]!, truth.at(-1)!];
+        const board = await store.standings(
+          sample.map((s) => s.userId),
+          period,
+          "PushEvent",
+        );
+        board.standings.forEach((standing, i) => {
+          const behindOrLevel = truth.filter((other) => other.value <= sample[i]!.value).length;
+          expect(percentileOf(standing!.rank, board.total)).toBeCloseTo(
+            (100 * behindOrLevel) / truth.length,
+            9,
+          );
+        });
       });
     });
 

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Float, Int, Resolver, Root } from "type-graphql";
-import { resolvePeriod } from "../../services/queries.js";
+import { percentileOf, resolvePeriod } from "../../services/queries.js";
 import type { Context } from "../context.js";
 import { Standing } from "../types/leaderboard.js";
 import { User } from "../types/user.js";
@@ -24,9 +24,7 @@ export class StandingResolver {
       "100 × (boardSize − rank + 1) / boardSize. 100 for the top, and for everyone tied with the top.",
   })
   async percentile(@Root() standing: Standing, @Ctx() ctx: Context): Promise<number> {
-    const size = await sizeOf(standing, ctx);
-    // A standing exists only for a user on the board, so the board has at least that user.
-    return (100 * (Math.max(size, standing.rank) - standing.rank + 1)) / Math.max(size, standing.rank);
+    return percentileOf(standing.rank, await sizeOf(standing, ctx));
   }
 }
 

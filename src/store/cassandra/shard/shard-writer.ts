@@ -35,6 +35,21 @@ import type { ShardCql } from "./statements.js";
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
 export type AfterWriteStep = (shard: number, step: WriteStep) => void | Promise<void>;
 
+/** What one load found: the highest fence of the rows it read, and whether it used the cache. */
+interface Seen {
+  highest: number;
+  cached: boolean;
+}
+
+interface LoadedState extends Seen {
+  readonly claims: ClaimsById;
+  readonly typeState: Map<string, TypeCountsPartition>;
+  readonly cellState: Map<string, Map<string, ReportCellState>>;
+  readonly boardState: Map<string, BoardValues>;
+  /** A row read was written past what this writer knows: by another writer. */
+  readonly foreign: boolean;
+}
+
 const EMPTY_PARTITION: TypeCountsPartition = { fence: 0, types: new Map() };
 /** Ids per IN list when reading back the report cells of many users. */
 const USERS_PER_READ = 100;
@@ -50,11 +65,20 @@ const USERS_PER_READ = 100;
  * crash between the steps leaves counts unwritten, and the replay recomputes the same moves.
  * Last, the partition's progress row. Every write is fenced, so a crash at any point is repaired
  * by applying the same records again.
+ *
+ * `board_values` counts users across many `type_counts` partitions, so the writer must plan from
+ * one consistent view of both (docs/cassandra.md, "One view of the log"): it reads `type_counts`
+ * before `board_values` (every writer writes them the other way round), and when a row it reads
+ * shows a fence above the last one it knows, another writer (a newer owner, or a zombie that got
+ * further) has written since its cache was filled, so it forgets the cache and reads everything
+ * again instead of mixing the two.
  */
 export class CassandraShardWriter implements ShardWriter {
   private readonly typeCounts: Lru<string, TypeCountsPartition>;
   private readonly cells: Lru<string, Map<string, ReportCellState>>;
   private readonly boardValues: Lru<string, BoardValues>;
+  /** The highest fence this writer has written or read: rows above it were written by another. */
+  private known = 0;
 
   constructor(
     private readonly ctx: LogFedContext,
@@ -78,24 +102,31 @@ export class CassandraShardWriter implements ShardWriter {
         );
       }
     }
-    // The state of every record's rows is read alongside the claims, not after them: one round
-    // trip instead of three, at the cost of reading rows for the few records that turn out to be
-    // duplicates (they are then left out of the plan).
-    const [claims, typeState, cellState, boardState] = await Promise.all([
-      this.readClaims(records),
-      this.loadTypeCounts(records),
-      this.loadCells(records),
-      this.loadBoardValues(records),
-    ]);
+    let state = await this.load(records);
+    if (state.foreign && state.cached) {
+      // Cached rows are as this writer left them, read rows as another writer did: never plan
+      // from both. Read everything again (none of it cached now, so all of it in order).
+      this.forget();
+      state = await this.load(records);
+    }
+    this.known = Math.max(this.known, state.highest);
+    const { claims, typeState, cellState, boardState } = state;
     const decision = decideClaims(this.shard, records, claims);
     const plan = planAggregates(decision.counted, this.epoch, {
       typeCounts: (key) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
       reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
     });
-    const boardWrites = planBoardValues(
-      plan.boardSteps,
-      (key) => boardState.get(boardKeyId(key)) ?? NO_BOARD_VALUES,
-    );
+    let boardWrites: BoardValuesWrite[];
+    try {
+      boardWrites = planBoardValues(
+        plan.boardSteps,
+        (key) => boardState.get(boardKeyId(key)) ?? NO_BOARD_VALUES,
+      );
+    } catch (error) {
+      // An impossible count means the view was not consistent: the retry reads it all again.
+      this.forget();
+      throw error;
+    }
     try {
       const statements = applyStatements(
         this.ctx.sql,
@@ -124,10 +155,36 @@ export class CassandraShardWriter implements ShardWriter {
       for (const write of boardWrites) this.boardValues.delete(boardKeyId(write));
       throw error;
     }
+    this.known = Math.max(this.known, fenceOf(last.offset, this.epoch));
     this.remember(plan, typeState, cellState);
-    for (const [id, state] of boardState) this.boardValues.set(id, state);
+    for (const [id, board] of boardState) this.boardValues.set(id, board);
     for (const write of boardWrites) this.boardValues.set(boardKeyId(write), write.after);
     return { outcomes: decision.outcomes, changes: plan.typeCounts.map(tallyChange) };
+  }
+
+  /**
+   * The claims of the batch's ids and the stored state of every row its records touch, from the
+   * cache or read. The claims, counts and cells are read at once (one round trip instead of
+   * three, at the cost of reading rows for the few records that turn out to be duplicates), the
+   * board values after the counts: a writer writes board values before the counts they derive
+   * from, so values read after counts include every move those counts imply.
+   */
+  private async load(records: readonly LogRecord[]): Promise<LoadedState> {
+    const seen = { highest: 0, cached: false };
+    const [claims, typeState, cellState] = await Promise.all([
+      this.readClaims(records),
+      this.loadTypeCounts(records, seen),
+      this.loadCells(records, seen),
+    ]);
+    const boardState = await this.loadBoardValues(records, seen);
+    return { claims, typeState, cellState, boardState, ...seen, foreign: seen.highest > this.known };
+  }
+
+  /** Drops every cached row: after this, the writer reads what it needs again. */
+  private forget(): void {
+    this.typeCounts.clear();
+    this.cells.clear();
+    this.boardValues.clear();
   }
 
   private async readClaims(records: readonly LogRecord[]): Promise<ClaimsById> {
@@ -154,9 +211,13 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */
-  private async loadTypeCounts(records: readonly LogRecord[]): Promise<Map<string, TypeCountsPartition>> {
+  private async loadTypeCounts(
+    records: readonly LogRecord[],
+    seen: Seen,
+  ): Promise<Map<string, TypeCountsPartition>> {
     const state = new Map<string, TypeCountsPartition>();
     const missing = cachedOrMissing(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, state);
+    if (state.size > 0) seen.cached = true;
     await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
       const result = await this.ctx.client.execute(
         this.ctx.sql.typeCountsOf,
@@ -178,13 +239,17 @@ export class CassandraShardWriter implements ShardWriter {
           rankedPoints: toNumber(row["ranked_points"]),
         });
       }
+      seen.highest = Math.max(seen.highest, fence);
       state.set(id, { fence, types });
     });
     return state;
   }
 
   /** The stored report cells of the records' users, per (day, scope, user): cached, else read. */
-  private async loadCells(records: readonly LogRecord[]): Promise<Map<string, Map<string, ReportCellState>>> {
+  private async loadCells(
+    records: readonly LogRecord[],
+    seen: Seen,
+  ): Promise<Map<string, Map<string, ReportCellState>>> {
     const state = new Map<string, Map<string, ReportCellState>>();
     const missing = new Map<string, { day: string; scope: string; users: Set<string> }>();
     for (const record of records) {
@@ -194,6 +259,7 @@ export class CassandraShardWriter implements ShardWriter {
         const cached = this.cells.get(id);
         if (cached) {
           state.set(id, cached);
+          seen.cached = true;
           continue;
         }
         state.set(id, new Map());
@@ -229,10 +295,12 @@ export class CassandraShardWriter implements ShardWriter {
           category: toText(row["category"]),
           group: toText(row["group_name"]),
         };
+        const fence = toNumber(row["fence"]);
+        seen.highest = Math.max(seen.highest, fence);
         state.get(reportCellUserId(key))?.set(reportCellId(key), {
           events: toNumber(row["events"]),
           points: toNumber(row["points"]),
-          fence: toNumber(row["fence"]),
+          fence,
         });
       }
     });
@@ -240,7 +308,10 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The board_values partitions of this shard that the records' ranked events touch: cached, else read. */
-  private async loadBoardValues(records: readonly LogRecord[]): Promise<Map<string, BoardValues>> {
+  private async loadBoardValues(
+    records: readonly LogRecord[],
+    seen: Seen,
+  ): Promise<Map<string, BoardValues>> {
     const state = new Map<string, BoardValues>();
     const keys = records.flatMap(({ event }): BoardKey[] =>
       event.ranked
@@ -254,6 +325,7 @@ export class CassandraShardWriter implements ShardWriter {
         : [],
     );
     const missing = cachedOrMissing(keys, boardKeyId, this.boardValues, state);
+    if (state.size > 0) seen.cached = true;
     await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
       const result = await this.ctx.client.execute(
         this.ctx.sql.boardValuesOf,
@@ -266,6 +338,7 @@ export class CassandraShardWriter implements ShardWriter {
         fence = Math.max(fence, toNumber(row["fence"]));
         if (row["value"] !== null) users.set(toNumber(row["value"]), toNumber(row["users"]));
       }
+      seen.highest = Math.max(seen.highest, fence);
       state.set(id, { fence, users });
     });
     return state;
