@@ -110,7 +110,8 @@ export class SubscriptionService {
     let watch = this.boards.get(key);
     if (!watch) {
       watch = new LeaderboardRefresh(
-        () => this.queries.leaderboard(resolvePeriod(key.window, key.at), key.type, key.first, null),
+        () =>
+          this.queries.leaderboard(resolvePeriod(key.window, key.at), key.type, key.first, null, key.scope),
         this.options.leaderboardIntervalMs,
         this.options.onError,
       );

@@ -224,7 +224,7 @@ describe("SubscriptionService fan-out rules", () => {
 
   it("reads a leaderboard watch once per interval however many subscribers share it, ending on the final top N", async () => {
     const boards = Array.from({ length: 50 }, () =>
-      service.leaderboard({ window: "ALL_TIME", type: null, first: 3, at: null }),
+      service.leaderboard({ window: "ALL_TIME", type: null, scope: null, first: 3, at: null }),
     );
     expect(service.watches.leaderboards).toBe(1);
     const before = queries.leaderboardReads;

@@ -110,7 +110,12 @@ describe("ScoreWatchIndex", () => {
 
 describe("LeaderboardWatchIndex and boardsTouched", () => {
   const now = currentBuckets(new Date("2024-05-08T12:00:00Z"));
-  const event = (type: string, occurredAt: string, ranked = true) => ({ type, occurredAt, ranked });
+  const event = (
+    type: string,
+    occurredAt: string,
+    ranked = true,
+    scopes: { groups?: string[]; category?: string | null } = {},
+  ) => ({ type, occurredAt, ranked, groups: scopes.groups ?? [], category: scopes.category ?? null });
 
   it("names the boards a ranked event changes: points and its type, in each of its four periods", () => {
     const touched = boardsTouched([event("PushEvent", "2024-05-08T10:00:00Z")]);
@@ -120,11 +125,14 @@ describe("LeaderboardWatchIndex and boardsTouched", () => {
 
   it("marks the watches whose board a commit touched, by window, bucket and metric", () => {
     const index = new LeaderboardWatchIndex<string>();
-    index.add({ window: "ALL_TIME", type: null, first: 10, at: null }, "all-points");
-    index.add({ window: "ALL_TIME", type: null, first: 3, at: null }, "all-points-top3");
-    index.add({ window: "ALL_TIME", type: "ReleaseEvent", first: 10, at: null }, "all-releases");
-    index.add({ window: "DAY", type: null, first: 10, at: null }, "today");
-    index.add({ window: "DAY", type: null, first: 10, at: new Date("2024-05-01T00:00:00Z") }, "may-1");
+    index.add({ window: "ALL_TIME", type: null, scope: null, first: 10, at: null }, "all-points");
+    index.add({ window: "ALL_TIME", type: null, scope: null, first: 3, at: null }, "all-points-top3");
+    index.add({ window: "ALL_TIME", type: "ReleaseEvent", scope: null, first: 10, at: null }, "all-releases");
+    index.add({ window: "DAY", type: null, scope: null, first: 10, at: null }, "today");
+    index.add(
+      { window: "DAY", type: null, scope: null, first: 10, at: new Date("2024-05-01T00:00:00Z") },
+      "may-1",
+    );
 
     const push = boardsTouched([event("PushEvent", "2024-05-08T10:00:00Z")]);
     expect(index.touched(push, now).sort()).toEqual(["all-points", "all-points-top3", "today"]);
@@ -137,5 +145,26 @@ describe("LeaderboardWatchIndex and boardsTouched", () => {
     ]);
     expect(index.touched(new Set(), now)).toEqual([]);
     expect(index.size).toBe(5);
+  });
+
+  it("touches a group's and a category's board only with events in them", () => {
+    const index = new LeaderboardWatchIndex<string>();
+    const acme = { kind: "group", name: "acme" } as const;
+    index.add({ window: "ALL_TIME", type: null, scope: acme, first: 10, at: null }, "acme");
+    index.add(
+      { window: "WEEK", type: null, scope: { kind: "category", name: "ann" }, first: 5, at: null },
+      "ann",
+    );
+    const inAcme = boardsTouched([event("PushEvent", "2024-05-08T10:00:00Z", true, { groups: ["acme"] })]);
+    expect(inAcme.size).toBe(12);
+    expect(index.touched(inAcme, now)).toEqual(["acme"]);
+    const byAnn = boardsTouched([event("PushEvent", "2024-05-08T10:00:00Z", true, { category: "ann" })]);
+    expect(index.touched(byAnn, now)).toEqual(["ann"]);
+    const elsewhere = boardsTouched([
+      event("PushEvent", "2024-05-08T10:00:00Z", true, { groups: ["other"] }),
+    ]);
+    expect(index.touched(elsewhere, now)).toEqual([]);
+    // Not the same watch as the whole board's, though window, first and time are the same.
+    expect(index.get({ window: "ALL_TIME", type: null, scope: null, first: 10, at: null })).toBeUndefined();
   });
 });

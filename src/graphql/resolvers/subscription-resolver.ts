@@ -1,8 +1,10 @@
 import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { LiveEvent } from "../../services/live/commit-changes.js";
 import { resolvePeriod } from "../../services/queries.js";
+import type { BoardScope } from "../../store/aggregates.js";
 import type { Standing as StoreStanding, UserTally } from "../../store/port.js";
-import { nonEmpty, pageSize, referenceTime, typeFilter } from "../arguments.js";
+import { boardScope, nonEmpty, pageSize, referenceTime, typeFilter } from "../arguments.js";
+import { badUserInput } from "../errors.js";
 import type { Context } from "../context.js";
 import { toEvent, toScore, toStanding } from "../convert.js";
 import { EventFilterArgs, LeaderboardArgs, UserWindowArgs } from "../types/args.js";
@@ -11,6 +13,16 @@ import { Standing } from "../types/leaderboard.js";
 import { Score } from "../types/score.js";
 
 type Data<Args> = SubscribeResolverData<unknown, Args, Context>;
+
+/** A live board is always its top `first`: a page around a user is a query, not a watch. */
+function liveScope(args: LeaderboardArgs): BoardScope | null {
+  if ((args.around ?? null) !== null) {
+    throw badUserInput("leaderboardChanged pushes the top `first`: query leaderboard(around:) instead", {
+      argument: "around",
+    });
+  }
+  return boardScope(args);
+}
 
 /**
  * How each subscription's pushes may wait for a slow client: a score or a top N is a state, so
@@ -46,6 +58,7 @@ export class SubscriptionResolver {
       context.services.subscriptions.leaderboard({
         window: args.window,
         type: args.type ?? null,
+        scope: liveScope(args),
         first: pageSize(args.first, context.services.maxPageSize),
         at: referenceTime(args.at),
       }),
@@ -56,7 +69,8 @@ export class SubscriptionResolver {
   ): Standing[] {
     const reference = args.at ?? new Date();
     const period = resolvePeriod(args.window, reference);
-    return standings.map((standing) => toStanding(standing, period, args.type ?? null, reference));
+    const scope = boardScope(args);
+    return standings.map((standing) => toStanding(standing, period, args.type ?? null, reference, scope));
   }
 
   @Subscription(() => Event, {

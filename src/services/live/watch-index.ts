@@ -1,4 +1,5 @@
 import { periodOf, periodsContaining, WINDOWS, type Window } from "../../domain/time.js";
+import { metricOf, scopeMetricsOf, type BoardScope } from "../../store/aggregates.js";
 import type { TallyChange } from "../../store/port.js";
 
 /**
@@ -25,6 +26,8 @@ export interface LeaderboardWatchKey {
   readonly window: Window;
   /** Ranked by the count of this type; null ranks by points. */
   readonly type: string | null;
+  /** Only one group's or category's events (type then null); null for the whole board. */
+  readonly scope: BoardScope | null;
   readonly first: number;
   readonly at: Date | null;
 }
@@ -198,7 +201,7 @@ export class LeaderboardWatchIndex<W> {
     this.byKey.set(id, {
       window: key.window,
       bucket: key.at === null ? null : periodOf(key.window, key.at).bucket,
-      metric: metricOf(key.type),
+      metric: metricOf(key.type, key.scope),
       watch,
     });
   }
@@ -221,12 +224,7 @@ export class LeaderboardWatchIndex<W> {
 
 function leaderboardKey(key: LeaderboardWatchKey): string {
   const at = key.at === null ? "now" : String(key.at.getTime());
-  return [key.window, metricOf(key.type), key.first, at].join(SEP);
-}
-
-/** Points rank under an empty metric name: event types are never empty. */
-function metricOf(type: string | null): string {
-  return type ?? "";
+  return [key.window, metricOf(key.type, key.scope), key.first, at].join(SEP);
 }
 
 function boardKey(window: Window, bucket: string, metric: string): string {
@@ -234,18 +232,25 @@ function boardKey(window: Window, bucket: string, metric: string): string {
 }
 
 /**
- * Every leaderboard (window, bucket, metric) that ranked events change: by points and by their
- * type, in each period containing them. Computed once per commit for all watches.
+ * Every leaderboard (window, bucket, metric) that ranked events change: by points, by their type
+ * and of each of their groups and their category, in each period containing them. Computed once
+ * per commit for all watches.
  */
 export function boardsTouched(
-  events: readonly { readonly type: string; readonly occurredAt: string; readonly ranked: boolean }[],
+  events: readonly {
+    readonly type: string;
+    readonly occurredAt: string;
+    readonly ranked: boolean;
+    readonly groups: readonly string[];
+    readonly category: string | null;
+  }[],
 ): Set<string> {
   const touched = new Set<string>();
   for (const event of events) {
     if (!event.ranked) continue;
+    const metrics = [metricOf(null, null), metricOf(event.type, null), ...scopeMetricsOf(event)];
     for (const { window, bucket } of periodsContaining(new Date(event.occurredAt))) {
-      touched.add(boardKey(window, bucket, metricOf(null)));
-      touched.add(boardKey(window, bucket, metricOf(event.type)));
+      for (const metric of metrics) touched.add(boardKey(window, bucket, metric));
     }
   }
   return touched;
