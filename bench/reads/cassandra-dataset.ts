@@ -1,0 +1,78 @@
+/**
+ * Loads the read benchmark's dataset into a Cassandra keyspace through the production write path
+ * (the log-fed store's shard writers: claims, fences, boards, report cells; the Kafka log replaced
+ * by test/support/in-process-log.ts, which numbers each shard's records as Kafka would), or reuses
+ * a keyspace that a previous run completed. The keyspace name carries the dataset's shape and the
+ * number of CQL migrations, so a new migration loads a new keyspace.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { createClient } from "../../src/store/cassandra/index.js";
+import { CassandraLogFedStore } from "../../src/store/cassandra/log-fed-store.js";
+import { InProcessLog } from "../../test/support/in-process-log.js";
+import { generate, type DatasetShape } from "./dataset.js";
+
+const DIR = join(import.meta.dirname, "../../data/bench");
+const CQL = join(import.meta.dirname, "../../cql");
+
+export interface CassandraTarget {
+  readonly contactPoints: string[];
+  readonly localDataCenter: string;
+  /** Log partitions (KAFKA_PARTITIONS of the server that reads it). */
+  readonly shards: number;
+}
+
+export interface PreparedKeyspace {
+  readonly keyspace: string;
+  /** Events/s of the load, when this run loaded it; null when it was reused. */
+  readonly loadRate: number | null;
+}
+
+export async function prepareCassandra(
+  shape: DatasetShape,
+  target: CassandraTarget,
+): Promise<PreparedKeyspace> {
+  const migrations = readdirSync(CQL).filter((name) => name.endsWith(".cql")).length;
+  const keyspace = `bench_reads_${shape.events}e_${shape.users}u_${shape.days}d_s${shape.seed}_p${target.shards}_m${migrations}`;
+  // Written only after the last batch is applied: a load cut short is loaded again from scratch.
+  const done = join(DIR, `${keyspace}.done`);
+  if (existsSync(done)) return { keyspace, loadRate: null };
+  const options = { contactPoints: target.contactPoints, localDataCenter: target.localDataCenter, keyspace };
+  const client = createClient(options);
+  await client.connect();
+  try {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    const store = new CassandraLogFedStore(client, options, { ownsClient: false });
+    await store.migrate();
+    const log = new InProcessLog(store, target.shards);
+    const started = performance.now();
+    let loaded = 0;
+    for (const batch of generate(shape)) {
+      await log.append(batch);
+      loaded += batch.length;
+      if (loaded % 50_000 === 0) {
+        const rate = loaded / ((performance.now() - started) / 1000);
+        console.log(`  loaded ${loaded.toLocaleString("en-US")} events (${Math.round(rate)} events/s)`);
+      }
+    }
+    const loadRate = loaded / ((performance.now() - started) / 1000);
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(done, `${new Date().toISOString()} ${loaded} events\n`);
+    return { keyspace, loadRate };
+  } finally {
+    await client.shutdown();
+  }
+}
+
+/** The users at the bottom of the all-time points board (lowest value, last by id), from the dataset itself. */
+export function bottomUsersOf(shape: DatasetShape, count: number): string[] {
+  const points = new Map<string, number>();
+  for (const batch of generate(shape)) {
+    for (const event of batch) points.set(event.userId, (points.get(event.userId) ?? 0) + event.points);
+  }
+  return [...points]
+    .sort(([a, x], [b, y]) => x - y || Buffer.compare(Buffer.from(b), Buffer.from(a)))
+    .slice(0, count)
+    .map(([userId]) => userId);
+}
