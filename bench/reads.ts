@@ -112,8 +112,11 @@ interface Row {
   readonly connections: number;
 }
 
-const fmt = (n: number, digits = 0): string =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** A figure, or "n/a" when the load generator measured none (no request completed in time). */
+const fmt = (n: number | null, digits = 0): string =>
+  n === null || !Number.isFinite(n)
+    ? "n/a"
+    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function printTable(bare: LoadResult, floor: LoadResult, rows: readonly Row[]): void {
   console.log("");

@@ -16,7 +16,8 @@ export interface RankCounter {
 /**
  * Gives competition ranks (1, 2, 2, 4) to one page of a leaderboard that is already in order.
  *
- * One count query fixes the rank of the first row; later ranks follow from the page itself.
+ * One count query fixes the rank of the first row (none for the first page: its first row is the
+ * top); later ranks follow from the page itself.
  * Only when the page resumes inside a group of tied users (the cursor's value equals the first
  * row's) is the size of that group asked for, since part of it lies on earlier pages.
  */
@@ -29,7 +30,8 @@ export async function rankPage(
   if (first === undefined) return [];
   const standings: Standing[] = [];
   let groupValue = first.value;
-  let groupRank = 1 + (await counter.countAbove(first.value));
+  // A page from the top starts at the board's highest value: nobody is above it.
+  let groupRank = after === null ? 1 : 1 + (await counter.countAbove(first.value));
   let groupSize = 0;
   let groupStartedEarlier = after !== null && after.value === first.value;
   for (const row of rows) {

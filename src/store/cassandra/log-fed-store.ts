@@ -1,7 +1,6 @@
 import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
 import { isScopeMetric, metricOf, type BoardScope } from "../aggregates.js";
-import { rankerOf } from "../ranking.js";
 import type {
   AppendOutcome,
   BoardStandings,
@@ -28,22 +27,13 @@ import {
   type CassandraStoreOptions,
   type Client,
 } from "./options.js";
-import {
-  boardCounter,
-  boardHistogram,
-  boardSize,
-  readBoardPage,
-  readBoardPageBefore,
-} from "./shard/board-read.js";
+import { boardCounter, readBoardPage, readBoardPageBefore } from "./shard/board-read.js";
 import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
 import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
-
-/** Up to this many users, standings() asks each shard for the users above each user. */
-const FEW_USERS = 4;
 
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
 const DEFAULT_CACHE_SIZE = 200_000;
@@ -177,8 +167,8 @@ export class CassandraLogFedStore implements LogFedStore {
   }
 
   /**
-   * Each value comes from the user's own counts; each rank from every shard's users per value
-   * above it (one sum per shard for a few users; for many, the shards' histograms read once).
+   * Each value comes from the user's own counts; the board's size and every rank from its
+   * histogram (every shard's users per value), read once, alongside the counts.
    */
   async standings(
     userIds: readonly string[],
@@ -188,24 +178,20 @@ export class CassandraLogFedStore implements LogFedStore {
   ): Promise<BoardStandings> {
     const board = boardOf(period, type, scope);
     const shards = await this.layout.shards();
+    const counter = boardCounter(this.ctx, board, shards);
     const [values, total, ranker] = await Promise.all([
       mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
         const rows = await this.typeCountRows(userId, period);
         const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
         return standing.member ? standing.value : null;
       }),
-      boardSize(this.ctx, board, shards),
-      userIds.length > FEW_USERS ? boardHistogram(this.ctx, board, shards).then(rankerOf) : null,
+      counter.total(),
+      counter.ranker(),
     ]);
-    const counter = boardCounter(this.ctx, board, shards);
-    const standings = await Promise.all(
-      userIds.map(async (userId, i): Promise<Standing | null> => {
-        const value = values[i] ?? null;
-        if (value === null) return null;
-        const rank = ranker === null ? 1 + (await counter.countAbove(value)) : ranker(value);
-        return { userId, value, rank };
-      }),
-    );
+    const standings = userIds.map((userId, i): Standing | null => {
+      const value = values[i] ?? null;
+      return value === null ? null : { userId, value, rank: ranker(value) };
+    });
     return { total, standings };
   }
 

@@ -1,6 +1,6 @@
 import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
-import { rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
+import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
 import type { LogFedContext } from "./context.js";
 
@@ -53,20 +53,27 @@ export async function readBoardPageBefore(
 }
 
 /**
- * A rank is 1 + the users above, summed over the shards: each shard's board_values (cql/005)
- * sums its users per value above, so the server reads the shard's distinct values above, not
- * its users.
+ * A rank is 1 + the users above: the board's histogram (every shard's board_values, cql/005,
+ * merged) holds the users per value, so the server reads the board's distinct values, not its
+ * users. Read once, when a count is first asked, and shared by every count of the call: one
+ * partition read per shard costs about what one server-side SUM per shard does, and a page
+ * or a set of standings asks for several counts.
  */
-export function boardCounter(ctx: LogFedContext, board: BoardRef, shards: number): RankCounter {
+export function boardCounter(ctx: LogFedContext, board: BoardRef, shards: number): RankCounter & BoardTotals {
+  let histogram: Promise<{ value: number; users: number }[]> | null = null;
+  const read = () => (histogram ??= boardHistogram(ctx, board, shards));
   return {
-    countAbove: (value) => sumOverShards(ctx, ctx.sql.boardUsersAbove, board, shards, [value]),
-    countEqual: (value) => sumOverShards(ctx, ctx.sql.boardUsersAt, board, shards, [value]),
+    countAbove: async (value) => rankerOf(await read())(value) - 1,
+    countEqual: async (value) => (await read()).find((bin) => bin.value === value)?.users ?? 0,
+    total: async () => (await read()).reduce((sum, bin) => sum + bin.users, 0),
+    ranker: async () => rankerOf(await read()),
   };
 }
 
-/** Users on the board: every shard's sum of users per value. */
-export function boardSize(ctx: LogFedContext, board: BoardRef, shards: number): Promise<number> {
-  return sumOverShards(ctx, ctx.sql.boardUsers, board, shards, []);
+/** What a histogram tells beyond single counts: the board's size, and a rank for any value. */
+export interface BoardTotals {
+  total(): Promise<number>;
+  ranker(): Promise<(value: number) => number>;
 }
 
 /** The board's users per value, every shard merged, value descending. */
@@ -91,27 +98,6 @@ export async function boardHistogram(
     }),
   );
   return [...merged].map(([value, users]) => ({ value, users })).sort((a, b) => b.value - a.value);
-}
-
-async function sumOverShards(
-  ctx: LogFedContext,
-  query: string,
-  board: BoardRef,
-  shards: number,
-  extra: readonly number[],
-): Promise<number> {
-  const counts = await Promise.all(
-    range(shards).map(async (shard) => {
-      const result = await ctx.client.execute(
-        query,
-        [board.window, board.bucket, board.metric, shard, ...extra],
-        { prepare: true, isIdempotent: true },
-      );
-      const n = result.first()?.["n"];
-      return n === null || n === undefined ? 0 : toNumber(n);
-    }),
-  );
-  return counts.reduce((sum, n) => sum + n, 0);
 }
 
 async function shardPage(

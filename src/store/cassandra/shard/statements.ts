@@ -22,9 +22,6 @@ export class ShardCql {
   readonly boardValueInsert: string;
   readonly boardValueDelete: string;
   readonly boardValuesFence: string;
-  readonly boardUsersAbove: string;
-  readonly boardUsersAt: string;
-  readonly boardUsers: string;
 
   readonly cellsOfUsers: string;
   readonly cellsOfShard: string;
@@ -76,9 +73,6 @@ export class ShardCql {
     this.boardValueDelete = `DELETE FROM ${ks}.board_values USING TIMESTAMP ? WHERE ${board} AND value = ?`;
     this.boardValuesFence = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, fence)
       VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-    this.boardUsersAbove = `SELECT SUM(users) AS n FROM ${ks}.board_values WHERE ${board} AND value > ?`;
-    this.boardUsersAt = `SELECT users AS n FROM ${ks}.board_values WHERE ${board} AND value = ?`;
-    this.boardUsers = `SELECT SUM(users) AS n FROM ${ks}.board_values WHERE ${board}`;
 
     this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
