@@ -2,11 +2,11 @@
  * Loads the read benchmark's dataset into a Cassandra keyspace through the production write path
  * (the log-fed store's shard writers: claims, fences, boards, report cells; the Kafka log replaced
  * by test/support/in-process-log.ts, which numbers each shard's records as Kafka would), or reuses
- * a keyspace that a previous run completed. The keyspace name carries the dataset's shape and the
- * number of CQL migrations, so a new migration loads a new keyspace.
+ * a keyspace that a previous run completed. The keyspace name carries the dataset's shape and a hash
+ * of the CQL migrations, so a changed schema loads a new keyspace.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "../../src/store/cassandra/index.js";
 import { CassandraLogFedStore } from "../../src/store/cassandra/log-fed-store.js";
@@ -33,8 +33,7 @@ export async function prepareCassandra(
   shape: DatasetShape,
   target: CassandraTarget,
 ): Promise<PreparedKeyspace> {
-  const migrations = readdirSync(CQL).filter((name) => name.endsWith(".cql")).length;
-  const keyspace = `bench_reads_${shape.events}e_${shape.users}u_${shape.days}d_s${shape.seed}_p${target.shards}_m${migrations}`;
+  const keyspace = `bench_reads_${shape.events}e_${shape.users}u_${shape.days}d_s${shape.seed}_p${target.shards}_${schemaHash()}`;
   // Written only after the last batch is applied: a load cut short is loaded again from scratch.
   const done = join(DIR, `${keyspace}.done`);
   if (existsSync(done)) return { keyspace, loadRate: null };
@@ -63,6 +62,16 @@ export async function prepareCassandra(
   } finally {
     await client.shutdown();
   }
+}
+
+function schemaHash(): string {
+  const hash = createHash("sha256");
+  for (const name of readdirSync(CQL)
+    .filter((file) => file.endsWith(".cql"))
+    .sort()) {
+    hash.update(name).update(readFileSync(join(CQL, name)));
+  }
+  return hash.digest("hex").slice(0, 8);
 }
 
 /** The users at the bottom of the all-time points board (lowest value, last by id), from the dataset itself. */

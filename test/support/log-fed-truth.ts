@@ -4,6 +4,7 @@
  * scan of those tables. Exact equality of the row sets also proves there is no stale board row
  * (a user held twice on a board) and no row counted twice.
  */
+import { decodeHistogram } from "../../src/store/cassandra/shard/board-values.js";
 import type { Admin } from "@platformatic/kafka";
 import { expect } from "vitest";
 import { periodsContaining } from "../../src/domain/time.js";
@@ -131,12 +132,12 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
     (r) =>
       `${[r["time_window"], r["bucket"], r["metric"], r["shard"], r["user_id"]].join("|")}=${num(r["value"])}`,
   );
-  const boardValues = (await all(`SELECT * FROM ${keyspace}.board_values`))
-    .filter((r) => r["value"] !== null)
-    .map(
-      (r) =>
-        `${[r["time_window"], r["bucket"], r["metric"], r["shard"], num(r["value"])].join("|")}=${num(r["users"])}`,
-    );
+  const boardValues = (await all(`SELECT * FROM ${keyspace}.board_values`)).flatMap((r) =>
+    decodeHistogram(r["histogram"] as Buffer | null).map(
+      ({ value, users }) =>
+        `${[r["time_window"], r["bucket"], r["metric"], r["shard"], value].join("|")}=${users}`,
+    ),
+  );
   const reportCells = (await all(`SELECT * FROM ${keyspace}.report_cells`)).map(
     (r) =>
       `${[r["day"], r["scope"], r["shard"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +

@@ -2,6 +2,7 @@ import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
 import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
+import { decodeHistogram } from "./board-values.js";
 import type { LogFedContext } from "./context.js";
 
 export interface BoardRef {
@@ -88,12 +89,10 @@ export async function boardHistogram(
       const result = await ctx.client.execute(
         ctx.sql.boardValuesOf,
         [board.window, board.bucket, board.metric, shard],
-        { prepare: true, isIdempotent: true, fetchSize: 5000 },
+        { prepare: true, isIdempotent: true },
       );
-      for await (const row of result) {
-        if (row["value"] === null) continue;
-        const value = toNumber(row["value"]);
-        merged.set(value, (merged.get(value) ?? 0) + toNumber(row["users"]));
+      for (const { value, users } of decodeHistogram(result.first()?.["histogram"] as Buffer | null)) {
+        merged.set(value, (merged.get(value) ?? 0) + users);
       }
     }),
   );

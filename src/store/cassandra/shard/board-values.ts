@@ -14,11 +14,10 @@ export interface BoardKey {
   readonly metric: string;
 }
 
-/** A write of one board_values partition: the values whose count changed (0: delete) and the new fence. */
+/** A write of one board_values partition: its whole histogram after the batch, and the new fence. */
 export interface BoardValuesWrite extends BoardKey {
   readonly fence: number;
-  readonly changed: ReadonlyMap<number, number>;
-  /** The partition after the write, for the writer's cache. */
+  /** The partition after the write, as written and for the writer's cache. */
   readonly after: BoardValues;
 }
 
@@ -67,39 +66,53 @@ export function planBoardValues(
   const writes: BoardValuesWrite[] = [];
   for (const board of work.values()) {
     if (board.changed.size === 0) continue;
-    const changed = new Map<number, number>();
     for (const value of board.changed) {
       const users = board.users.get(value) ?? 0;
       if (users < 0)
         throw new Error(`board_values: ${boardKeyId(board.key)} would hold ${users} users at ${value}`);
-      changed.set(value, users);
       if (users === 0) board.users.delete(value);
     }
-    writes.push({
-      ...board.key,
-      fence: board.fence,
-      changed,
-      after: { fence: board.fence, users: board.users },
-    });
+    writes.push({ ...board.key, fence: board.fence, after: { fence: board.fence, users: board.users } });
   }
   return writes;
 }
 
-/** The statements of one shard's board_values writes; each partition's go in one batch (atomic). */
+/** One statement per board_values partition written: its whole histogram, at its fence. */
 export function boardValueStatements(
   sql: ShardCql,
   shard: number,
   writes: readonly BoardValuesWrite[],
 ): KeyedStatement[] {
-  return writes.flatMap((write) => {
+  return writes.map((write) => {
     const partition = [write.window, write.bucket, write.metric, shard];
-    return [
-      ...[...write.changed].map(([value, users]) =>
-        users === 0
-          ? { query: sql.boardValueDelete, params: [write.fence, ...partition, value], partition }
-          : { query: sql.boardValueInsert, params: [...partition, value, users, write.fence], partition },
-      ),
-      { query: sql.boardValuesFence, params: [...partition, write.fence, write.fence], partition },
-    ];
+    return {
+      query: sql.boardValuesWrite,
+      params: [...partition, encodeHistogram(write.after.users), write.fence, write.fence],
+      partition,
+    };
   });
+}
+
+const PAIR_BYTES = 16;
+
+/** The histogram cell (cql/005): (value, users) float64 little-endian pairs, value descending. */
+export function encodeHistogram(users: ReadonlyMap<number, number>): Buffer {
+  const values = [...users.keys()].sort((a, b) => b - a);
+  const buffer = Buffer.allocUnsafe(values.length * PAIR_BYTES);
+  values.forEach((value, i) => {
+    buffer.writeDoubleLE(value, i * PAIR_BYTES);
+    buffer.writeDoubleLE(users.get(value)!, i * PAIR_BYTES + 8);
+  });
+  return buffer;
+}
+
+/** The pairs of a histogram cell, value descending; an absent cell is an empty board. */
+export function decodeHistogram(cell: Buffer | null | undefined): { value: number; users: number }[] {
+  if (cell === null || cell === undefined) return [];
+  if (cell.length % PAIR_BYTES !== 0) throw new Error(`board_values: a histogram of ${cell.length} bytes`);
+  const bins: { value: number; users: number }[] = [];
+  for (let at = 0; at < cell.length; at += PAIR_BYTES) {
+    bins.push({ value: cell.readDoubleLE(at), users: cell.readDoubleLE(at + 8) });
+  }
+  return bins;
 }

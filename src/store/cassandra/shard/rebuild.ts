@@ -3,6 +3,7 @@ import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
+import { encodeHistogram } from "./board-values.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION } from "./layout.js";
@@ -135,23 +136,11 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       histograms.set(id, histogram);
     }
   }
-  // No writer runs during a rebuild, so a board_values partition need not be written in one
-  // batch (a whole board's values could pass the server's batch size limit).
-  const histogramStatements: KeyedStatement[] = [];
-  for (const { board, fence, users } of histograms.values()) {
-    for (const [value, count] of users) {
-      histogramStatements.push({
-        query: sql.boardValueInsert,
-        params: [...board, value, count, fence],
-        partition: board,
-      });
-    }
-    histogramStatements.push({
-      query: sql.boardValuesFence,
-      params: [...board, fence, fence],
-      partition: board,
-    });
-  }
+  const histogramStatements: KeyedStatement[] = [...histograms.values()].map(({ board, fence, users }) => ({
+    query: sql.boardValuesWrite,
+    params: [...board, encodeHistogram(users), fence, fence],
+    partition: board,
+  }));
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
     const [day, scope, userId, type, category, group] = cell.params;

@@ -7,6 +7,7 @@ import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } fr
 import {
   boardKeyId,
   boardValueStatements,
+  decodeHistogram,
   NO_BOARD_VALUES,
   planBoardValues,
   type BoardKey,
@@ -136,9 +137,8 @@ export class CassandraShardWriter implements ShardWriter {
         plan,
         boardWrites,
       );
-      // board_values go with the board moves, before the counts they derive from; each of its
-      // partitions whole in one batch, so that its static fence dates every count in it.
-      await Promise.all([this.write(statements.first), this.write(statements.boardValues, true)]);
+      // board_values go with the board moves, before the counts they derive from.
+      await this.write([...statements.first, ...statements.boardValues]);
       await this.settings.afterWriteStep?.(this.shard, "log-cells-boards");
       await this.write(statements.counts, true);
       await this.settings.afterWriteStep?.(this.shard, "type-counts");
@@ -330,14 +330,13 @@ export class CassandraShardWriter implements ShardWriter {
       const result = await this.ctx.client.execute(
         this.ctx.sql.boardValuesOf,
         [key.window, key.bucket, key.metric, this.shard],
-        { prepare: true, isIdempotent: true, fetchSize: 5000 },
+        { prepare: true, isIdempotent: true },
       );
-      const users = new Map<number, number>();
-      let fence = 0;
-      for await (const row of result) {
-        fence = Math.max(fence, toNumber(row["fence"]));
-        if (row["value"] !== null) users.set(toNumber(row["value"]), toNumber(row["users"]));
-      }
+      const row = result.first();
+      const fence = row === null ? 0 : toNumber(row["fence"]);
+      const users = new Map(
+        decodeHistogram(row?.["histogram"] as Buffer | null).map((bin) => [bin.value, bin.users]),
+      );
       seen.highest = Math.max(seen.highest, fence);
       state.set(id, { fence, users });
     });

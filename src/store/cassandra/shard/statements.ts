@@ -19,9 +19,7 @@ export class ShardCql {
   readonly boardCountAbove: string;
   readonly boardCountEqual: string;
   readonly boardValuesOf: string;
-  readonly boardValueInsert: string;
-  readonly boardValueDelete: string;
-  readonly boardValuesFence: string;
+  readonly boardValuesWrite: string;
 
   readonly cellsOfUsers: string;
   readonly cellsOfShard: string;
@@ -67,12 +65,9 @@ export class ShardCql {
     this.boardCountEqual = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value = ?`;
 
     // board_values (cql/005): users per value of one board shard, and the shard's fence.
-    this.boardValuesOf = `SELECT value, users, fence FROM ${ks}.board_values WHERE ${board}`;
-    this.boardValueInsert = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, value, users)
+    this.boardValuesOf = `SELECT histogram, fence FROM ${ks}.board_values WHERE ${board}`;
+    this.boardValuesWrite = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, histogram, fence)
       VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-    this.boardValueDelete = `DELETE FROM ${ks}.board_values USING TIMESTAMP ? WHERE ${board} AND value = ?`;
-    this.boardValuesFence = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, fence)
-      VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
     this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
