@@ -243,12 +243,15 @@ export class SqliteStore implements EventStore, ReportSource {
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const s = this.ready();
     const key = leaderboardKey(query.period, query.type, query.scope ?? null);
-    const rows = s.leaderboardPage.all({
-      ...key,
-      afterValue: query.after?.value ?? null,
-      afterUser: query.after?.userId ?? null,
-      limit: query.limit,
-    });
+    const rows =
+      query.after === null
+        ? s.leaderboardTop.all({ ...key, limit: query.limit })
+        : s.leaderboardPage.all({
+            ...key,
+            afterValue: query.after.value,
+            afterUser: query.after.userId,
+            limit: query.limit,
+          });
     return rankPage(
       rows.map((row) => ({ userId: row.user_id, value: row.value })),
       query.after,

@@ -35,6 +35,7 @@ export class SqliteStatements {
   readonly historyOfType: Statement<[Record<string, unknown>], EventRow>;
   readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
   readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
+  readonly leaderboardTop: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
   readonly leaderboardBefore: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
@@ -94,19 +95,26 @@ export class SqliteStatements {
        WHERE user_id = ? AND time_window = ? AND bucket = ? ORDER BY type`,
     );
     const sameBoard = "time_window = @window AND bucket = @bucket AND metric = @metric";
+    // A page after a cursor, and the rows before a position, are each two ranges of the index
+    // (the rest of the cursor's tie, then the values beyond it), merged: one OR over both would
+    // make SQLite walk the board from its end to the cursor, O(rank).
+    const board = (columns: string) =>
+      `SELECT user_id, value FROM leaderboard WHERE ${sameBoard} AND ${columns}`;
+    this.leaderboardTop = db.prepare(`${board("1")} ORDER BY value DESC, user_id ASC LIMIT @limit`);
     this.leaderboardPage = db.prepare(
-      `SELECT user_id, value FROM leaderboard
-       WHERE ${sameBoard}
-         AND (@afterValue IS NULL OR value < @afterValue OR (value = @afterValue AND user_id > @afterUser))
-       ORDER BY value DESC, user_id ASC
-       LIMIT @limit`,
+      `SELECT user_id, value FROM (
+         SELECT * FROM (${board("value = @afterValue AND user_id > @afterUser")} ORDER BY user_id ASC LIMIT @limit)
+         UNION ALL
+         SELECT * FROM (${board("value < @afterValue")} ORDER BY value DESC, user_id ASC LIMIT @limit))
+       ORDER BY value DESC, user_id ASC LIMIT @limit`,
     );
-    // The rows just above a position, read backwards (nearest first) along the same index.
+    // The rows just above a position, nearest first (read backwards along the same index).
     this.leaderboardBefore = db.prepare(
-      `SELECT user_id, value FROM leaderboard
-       WHERE ${sameBoard} AND (value > @beforeValue OR (value = @beforeValue AND user_id < @beforeUser))
-       ORDER BY value ASC, user_id DESC
-       LIMIT @limit`,
+      `SELECT user_id, value FROM (
+         SELECT * FROM (${board("value = @beforeValue AND user_id < @beforeUser")} ORDER BY user_id DESC LIMIT @limit)
+         UNION ALL
+         SELECT * FROM (${board("value > @beforeValue")} ORDER BY value ASC, user_id DESC LIMIT @limit))
+       ORDER BY value ASC, user_id DESC LIMIT @limit`,
     );
     this.leaderboardValue = db.prepare(
       `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
