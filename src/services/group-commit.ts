@@ -30,6 +30,11 @@ export class GroupCommitter<Item, Outcome> {
       const items = group.flatMap((request) => request.items);
       try {
         const outcomes = await this.write(items);
+        // Outcomes are matched to requests by position: a store that answered for other items
+        // would hand one request another's outcomes, so refuse the write's answer instead.
+        if (outcomes.length !== items.length) {
+          throw new Error(`the store answered ${outcomes.length} outcomes for ${items.length} events`);
+        }
         let offset = 0;
         for (const request of group) {
           request.resolve(outcomes.slice(offset, offset + request.items.length));

@@ -32,21 +32,21 @@ describe("crash safety on the embedded store", { timeout: 180_000 }, () => {
       for (let batch = 0; !stop; batch++) {
         const events = loadBatch(worker, batch, BATCH);
         sent.set(`${worker}/${batch}`, events);
-        try {
-          const reply = await send(first, events);
-          const result = reply.data?.recordEvents;
-          if (result === undefined) continue;
-          expect(result.rejected).toEqual([]);
-          expect(result.accepted + result.duplicates).toBe(BATCH);
-          events.forEach((e) => acknowledged.add(e.id));
-          // Now and then re-send an acknowledged batch under load: it must change nothing.
-          if (batch % 5 === 4) {
-            const again = await send(first, loadBatch(worker, batch - 2, BATCH));
-            if (again.data)
-              expect(again.data.recordEvents).toEqual({ accepted: 0, duplicates: BATCH, rejected: [] });
-          }
-        } catch {
-          return; // the server died under us; this batch may or may not be stored
+        // Only a failed request means the server died under us (this batch may or may not be
+        // stored); a failed check must fail the test, so it stays outside the catch.
+        const reply = await send(first, events).catch(() => null);
+        if (reply === null) return;
+        const result = reply.data?.recordEvents;
+        if (result === undefined) continue;
+        expect(result.rejected).toEqual([]);
+        expect(result.accepted + result.duplicates).toBe(BATCH);
+        events.forEach((e) => acknowledged.add(e.id));
+        // Now and then re-send an acknowledged batch under load: it must change nothing.
+        if (batch % 5 === 4) {
+          const again = await send(first, loadBatch(worker, batch - 2, BATCH)).catch(() => null);
+          if (again === null) return;
+          if (again.data)
+            expect(again.data.recordEvents).toEqual({ accepted: 0, duplicates: BATCH, rejected: [] });
         }
       }
     };

@@ -1,7 +1,8 @@
 /**
- * SQLite schema, as numbered migrations. The tables mirror the Cassandra tables in cql/ one to
- * one, so that both adapters are translations of the same design. Each table says which query
- * it serves.
+ * SQLite schema, as numbered migrations. Each table says which query it serves. The embedded
+ * store writes in one transaction and needs no log-partition ownership, so its tables follow the
+ * queries directly; the Cassandra tables in cql/ serve the same queries split by owner (the log
+ * partition) and by shard (docs/cassandra.md).
  */
 import type { Database } from "better-sqlite3";
 import { backfillRollups } from "./rollups-backfill.js";
