@@ -1,8 +1,8 @@
 import type { Window } from "../domain/time.js";
-import type { Standing, TallyChange, UserTally } from "../store/port.js";
+import type { TallyChange } from "../store/port.js";
 import type { ChangeFeed } from "./live/change-feed.js";
 import type { CommitChanges, LiveEvent } from "./live/commit-changes.js";
-import { LeaderboardRefresh } from "./live/leaderboard-refresh.js";
+import { LeaderboardRefresh, type BoardPush } from "./live/leaderboard-refresh.js";
 import {
   boardsTouched,
   currentBuckets,
@@ -30,7 +30,7 @@ export interface SubscriptionOptions {
   readonly now?: () => Date;
 }
 
-class ScoreWatch extends Watchers<UserTally> {
+class ScoreWatch extends Watchers<TallyChange> {
   /**
    * What was last pushed. Within one bucket counts only grow, so a change counting no more events
    * is older; a watch of "now" moves to the next bucket when the period turns, and starts over.
@@ -43,7 +43,7 @@ class ScoreWatch extends Watchers<UserTally> {
     if (change.period.bucket === this.lastBucket && change.tally.count <= this.lastCount) return;
     this.lastBucket = change.period.bucket;
     this.lastCount = change.tally.count;
-    this.push(change.tally);
+    this.push(change);
   }
 }
 
@@ -97,8 +97,11 @@ export class SubscriptionService {
     return this.join(watch, "every", () => this.events_.delete(filter));
   }
 
-  /** The user's tally after each commit that changes it (latest wins for a slow consumer). */
-  scores(userId: string, window: Window, at: Date | null): AsyncIterableIterator<UserTally> {
+  /**
+   * The user's tally after each commit that changes it, with the period it counts (latest wins for
+   * a slow consumer).
+   */
+  scores(userId: string, window: Window, at: Date | null): AsyncIterableIterator<TallyChange> {
     const key: ScoreWatchKey = { userId, window, at };
     let watch = this.scores_.get(key);
     if (!watch) this.scores_.add(key, (watch = new ScoreWatch()));
@@ -106,12 +109,17 @@ export class SubscriptionService {
   }
 
   /** The top N after commits that change it, at most one push per interval (latest wins). */
-  leaderboard(key: LeaderboardWatch): AsyncIterableIterator<Standing[]> {
+  leaderboard(key: LeaderboardWatch): AsyncIterableIterator<BoardPush> {
     let watch = this.boards.get(key);
     if (!watch) {
       watch = new LeaderboardRefresh(
-        () =>
-          this.queries.leaderboard(resolvePeriod(key.window, key.at), key.type, key.first, null, key.scope),
+        async () => {
+          const period = resolvePeriod(key.window, key.at ?? this.now());
+          return {
+            period,
+            page: await this.queries.leaderboard(period, key.type, key.first, null, key.scope),
+          };
+        },
         this.options.leaderboardIntervalMs,
         this.options.onError,
       );

@@ -157,14 +157,14 @@ describe("SubscriptionService fan-out rules", () => {
     expect(service.watches.scores).toBe(1);
     const one = await commit([ready("s1", "ann", "PushEvent", 2)]);
     const later = await commit([ready("s2", "ann", "PullRequestEvent", 10)]);
-    expect((await take(first, 1)).map((t) => t.points)).toEqual([12]);
+    expect((await take(first, 1)).map((t) => t.tally.points)).toEqual([12]);
     // The first commit's change arriving late (another instance's publish overtaken): skipped.
     service.dispatch(one);
     service.dispatch(later); // and the same one twice: skipped too
     await commit([ready("s3", "ann", "PushEvent", 2)]);
-    expect((await take(first, 1)).map((t) => t.points)).toEqual([14]);
+    expect((await take(first, 1)).map((t) => t.tally.points)).toEqual([14]);
     // The second subscriber took nothing yet: latest wins, it sees the newest state only.
-    expect((await take(second, 1)).map((t) => [t.count, t.points])).toEqual([[3, 14]]);
+    expect((await take(second, 1)).map((t) => [t.tally.count, t.tally.points])).toEqual([[3, 14]]);
     await first.return?.();
     expect(service.watches.scores).toBe(1);
     await second.return?.();
@@ -188,14 +188,15 @@ describe("SubscriptionService fan-out rules", () => {
       ],
     });
     clocked.dispatch(change("2024-05-08", 40));
-    expect((await take(today, 1)).map((t) => t.count)).toEqual([40]);
+    expect((await take(today, 1)).map((t) => [t.period.bucket, t.tally.count])).toEqual([["2024-05-08", 40]]);
     now = new Date("2024-05-09T00:01:00Z");
     clocked.dispatch(change("2024-05-08", 41)); // yesterday's: not today's any more
     clocked.dispatch(change("2024-05-09", 1));
     clocked.dispatch(change("2024-05-09", 1)); // the same again: skipped
     clocked.dispatch(change("2024-05-09", 2));
     // Latest wins for a consumer that did not take: 1 was replaced by 2.
-    expect((await take(today, 1)).map((t) => t.count)).toEqual([2]);
+    // And it says which day it counts: pushed after midnight, labelled with the new day.
+    expect((await take(today, 1)).map((t) => [t.period.bucket, t.tally.count])).toEqual([["2024-05-09", 2]]);
     await today.return?.();
   });
 
@@ -204,7 +205,7 @@ describe("SubscriptionService fan-out rules", () => {
     const sent = await commit([ready("b1", "bea", "PushEvent", 2), ready("b2", "bea", "IssuesEvent", 4)]);
     const [pushed] = await take(scores, 1);
     const [stored] = await store.tallies(["bea"], { window: "DAY", bucket: "2024-05-08" });
-    expect(pushed).toEqual(stored);
+    expect(pushed).toEqual({ period: { window: "DAY", bucket: "2024-05-08" }, tally: stored });
     expect(sent.tallies.filter((c: TallyChange) => c.tally.userId === "bea")).toHaveLength(4);
     await scores.return?.();
   });
@@ -244,7 +245,7 @@ describe("SubscriptionService fan-out rules", () => {
     });
     for (const board of boards) {
       const [latest] = await take(board, 1); // latest wins: the state after the burst
-      expect(latest).toEqual(expected);
+      expect(latest).toEqual({ period: { window: "ALL_TIME", bucket: "*" }, standings: expected });
     }
     await Promise.all(boards.map((board) => board.return?.()));
     expect(service.watches.leaderboards).toBe(0);

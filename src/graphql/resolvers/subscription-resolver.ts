@@ -1,8 +1,9 @@
 import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { LiveEvent } from "../../services/live/commit-changes.js";
-import { resolvePeriod } from "../../services/queries.js";
+import { periodRange } from "../../domain/time.js";
+import type { BoardPush } from "../../services/live/leaderboard-refresh.js";
 import type { BoardScope } from "../../store/aggregates.js";
-import type { Standing as StoreStanding, UserTally } from "../../store/port.js";
+import type { TallyChange } from "../../store/port.js";
 import { boardScope, nonEmpty, pageSize, referenceTime, typeFilter } from "../arguments.js";
 import { badUserInput } from "../errors.js";
 import type { Context } from "../context.js";
@@ -46,8 +47,9 @@ export class SubscriptionResolver {
         referenceTime(args.at),
       ),
   })
-  scoreChanged(@Root() tally: UserTally, @Args(() => UserWindowArgs) args: UserWindowArgs): Score {
-    return toScore(tally, resolvePeriod(args.window, args.at));
+  scoreChanged(@Root() change: TallyChange, @Args(() => UserWindowArgs) _args: UserWindowArgs): Score {
+    // The change's own period, not one resolved again now: a window may have turned since.
+    return toScore(change.tally, change.period);
   }
 
   @Subscription(() => [Standing], {
@@ -64,13 +66,15 @@ export class SubscriptionResolver {
       }),
   })
   leaderboardChanged(
-    @Root() standings: StoreStanding[],
+    @Root() push: BoardPush,
     @Args(() => LeaderboardArgs) args: LeaderboardArgs,
   ): Standing[] {
-    const reference = args.at ?? new Date();
-    const period = resolvePeriod(args.window, reference);
     const scope = boardScope(args);
-    return standings.map((standing) => toStanding(standing, period, args.type ?? null, reference, scope));
+    // Nested fields resolve their window around a time inside the period the rows were read for.
+    const inside = args.at ?? periodRange(push.period)?.from ?? new Date();
+    return push.standings.map((standing) =>
+      toStanding(standing, push.period, args.type ?? null, inside, scope),
+    );
   }
 
   @Subscription(() => Event, {

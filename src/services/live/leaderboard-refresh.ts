@@ -1,5 +1,15 @@
+import type { Period } from "../../domain/time.js";
 import type { Standing } from "../../store/port.js";
 import type { Page } from "../queries.js";
+
+/**
+ * One push of a leaderboard watch: the top N and the period it was read for, so that the answer
+ * is labelled with the period of its rows even when a window turns between the read and the push.
+ */
+export interface BoardPush {
+  readonly period: Period;
+  readonly standings: Standing[];
+}
 import { Watchers } from "./watch-stream.js";
 
 /**
@@ -8,7 +18,7 @@ import { Watchers } from "./watch-stream.js";
  * state), and its top N goes to every subscriber of the watch when it differs from the last push.
  */
 export class LeaderboardRefresh {
-  readonly watchers = new Watchers<Standing[]>();
+  readonly watchers = new Watchers<BoardPush>();
   private lastRunAt = Number.NEGATIVE_INFINITY;
   private last: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -17,7 +27,7 @@ export class LeaderboardRefresh {
   private stopped = false;
 
   constructor(
-    private readonly read: () => Promise<Page<Standing>>,
+    private readonly read: () => Promise<{ readonly period: Period; readonly page: Page<Standing> }>,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -45,11 +55,12 @@ export class LeaderboardRefresh {
     this.dirty = false;
     this.lastRunAt = performance.now();
     try {
-      const page = await this.read();
-      const fingerprint = JSON.stringify(page.items);
+      const { period, page } = await this.read();
+      // A new period with the same rows is a change too: its label differs.
+      const fingerprint = JSON.stringify([period.bucket, page.items]);
       if (!this.stopped && fingerprint !== this.last) {
         this.last = fingerprint;
-        this.watchers.push(page.items);
+        this.watchers.push({ period, standings: page.items });
       }
     } catch (error) {
       // The store could not answer: the next touch (or this one, still dirty) tries again.
