@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { body, startBare, startEventscore } from "../reads/harness.js";
+import { body, startBare, startEventscore, type LoadResult } from "../reads/harness.js";
 import { loadDrafts } from "../github-data.js";
 
 export interface WriteJob {
@@ -19,14 +19,7 @@ export interface WriteJob {
   readonly check: boolean;
 }
 
-export interface WriteResult {
-  readonly rps: number;
-  readonly total: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly errors: number;
-  readonly non2xx: number;
+export interface WriteResult extends LoadResult {
   /** Bodies sent, answered or not (autocannon stops without waiting for the last of each connection). */
   readonly drawn: number;
   /** 2xx answers without errors whose event was accepted. */

@@ -1,4 +1,4 @@
-import { periodsContaining, type Window } from "../domain/time.js";
+import { periodsContaining, type Period, type Window } from "../domain/time.js";
 import type { ScoredEvent } from "../domain/event.js";
 
 /** The leaderboard metric that ranks by points; any other metric is an event type or a scope. */
@@ -29,6 +29,17 @@ export function metricOf(type: string | null, scope: BoardScope | null): string 
     return scopeMetric(scope);
   }
   return type ?? POINTS_METRIC;
+}
+
+/** The key of one board: the window and bucket of its period, and its metric. */
+export interface BoardKey {
+  readonly window: string;
+  readonly bucket: string;
+  readonly metric: string;
+}
+
+export function boardKeyOf(period: Period, type: string | null, scope: BoardScope | null): BoardKey {
+  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 /** The scoped boards a ranked event counts in: each of its groups, and its category. */

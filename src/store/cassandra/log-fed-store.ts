@@ -1,6 +1,6 @@
 import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
-import { isScopeMetric, metricOf, type BoardScope } from "../aggregates.js";
+import { boardKeyOf, isScopeMetric, type BoardScope } from "../aggregates.js";
 import type {
   AppendOutcome,
   BoardStandings,
@@ -154,7 +154,7 @@ export class CassandraLogFedStore implements LogFedStore {
 
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const shards = await this.layout.shards();
-    const board = boardOf(query.period, query.type, query.scope ?? null);
+    const board = boardKeyOf(query.period, query.type, query.scope ?? null);
     return readBoardPage(this.ctx, board, shards, query.after, query.limit);
   }
 
@@ -162,7 +162,7 @@ export class CassandraLogFedStore implements LogFedStore {
     query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
   ): Promise<Standing[]> {
     const shards = await this.layout.shards();
-    const board = boardOf(query.period, query.type, query.scope ?? null);
+    const board = boardKeyOf(query.period, query.type, query.scope ?? null);
     return readBoardPageBefore(this.ctx, board, shards, query.before, query.limit);
   }
 
@@ -176,7 +176,7 @@ export class CassandraLogFedStore implements LogFedStore {
     type: string | null,
     scope: BoardScope | null = null,
   ): Promise<BoardStandings> {
-    const board = boardOf(period, type, scope);
+    const board = boardKeyOf(period, type, scope);
     const shards = await this.layout.shards();
     const counter = boardCounter(this.ctx, board, shards);
     const [values, total, ranker] = await Promise.all([
@@ -249,14 +249,6 @@ export class CassandraLogFedStore implements LogFedStore {
         rankedPoints: toNumber(row["ranked_points"]),
       }));
   }
-}
-
-function boardOf(
-  period: Period,
-  type: string | null,
-  scope: BoardScope | null,
-): { window: string; bucket: string; metric: string } {
-  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 /** Connects, and runs the migrations unless `migrate: false`. */

@@ -2,7 +2,13 @@ import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { RankPosition } from "../../domain/cursor.js";
 import { dayOf, type Period } from "../../domain/time.js";
-import { aggregateDeltas, metricOf, type AggregateDeltas, type BoardScope } from "../aggregates.js";
+import {
+  aggregateDeltas,
+  boardKeyOf,
+  type AggregateDeltas,
+  type BoardKey,
+  type BoardScope,
+} from "../aggregates.js";
 import { rankerOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
 import type {
   AppendOutcome,
@@ -242,7 +248,7 @@ export class SqliteStore implements EventStore, ReportSource {
 
   async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
     const s = this.ready();
-    const key = leaderboardKey(query.period, query.type, query.scope ?? null);
+    const key = boardKeyOf(query.period, query.type, query.scope ?? null);
     const rows =
       query.after === null
         ? s.leaderboardTop.all({ ...key, limit: query.limit })
@@ -263,7 +269,7 @@ export class SqliteStore implements EventStore, ReportSource {
     query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
   ): Promise<Standing[]> {
     const s = this.ready();
-    const key = leaderboardKey(query.period, query.type, query.scope ?? null);
+    const key = boardKeyOf(query.period, query.type, query.scope ?? null);
     const rows = s.leaderboardBefore
       .all({ ...key, beforeValue: query.before.value, beforeUser: query.before.userId, limit: query.limit })
       .reverse();
@@ -274,7 +280,7 @@ export class SqliteStore implements EventStore, ReportSource {
     );
   }
 
-  private counter(key: ReturnType<typeof leaderboardKey>): RankCounter {
+  private counter(key: BoardKey): RankCounter {
     const s = this.ready();
     return {
       countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
@@ -289,7 +295,7 @@ export class SqliteStore implements EventStore, ReportSource {
     scope: BoardScope | null = null,
   ): Promise<BoardStandings> {
     const s = this.ready();
-    const key = leaderboardKey(period, type, scope);
+    const key = boardKeyOf(period, type, scope);
     const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
     // A few users: one sum over the values above each. Many (a page's users): the board's
     // histogram once, then each rank by binary search over its running sums.
@@ -405,14 +411,6 @@ function minDay(day: string, ms: number): string {
 function newestFirst(a: EventRow, b: EventRow): number {
   if (a.occurred_at !== b.occurred_at) return b.occurred_at - a.occurred_at;
   return Buffer.compare(Buffer.from(b.event_id, "utf8"), Buffer.from(a.event_id, "utf8"));
-}
-
-function leaderboardKey(
-  period: Period,
-  type: string | null,
-  scope: BoardScope | null,
-): { window: string; bucket: string; metric: string } {
-  return { window: period.window, bucket: period.bucket, metric: metricOf(type, scope) };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -1,3 +1,4 @@
+import type { BoardKey } from "../../aggregates.js";
 import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
 import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
@@ -5,11 +6,8 @@ import { toNumber, toText } from "../context.js";
 import { decodeHistogram } from "./board-values.js";
 import type { LogFedContext } from "./context.js";
 
-export interface BoardRef {
-  readonly window: string;
-  readonly bucket: string;
-  readonly metric: string;
-}
+/** A board, as the readers name it. */
+export type BoardRef = BoardKey;
 
 /**
  * One page of a leaderboard: the first `limit` rows after `after` of every shard, merged in board

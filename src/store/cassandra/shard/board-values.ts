@@ -1,3 +1,4 @@
+import type { BoardKey } from "../../aggregates.js";
 import type { KeyedStatement } from "../partition-batches.js";
 import type { BoardStep } from "./plan.js";
 import type { ShardCql } from "./statements.js";
@@ -8,11 +9,7 @@ export interface BoardValues {
   readonly users: ReadonlyMap<number, number>;
 }
 
-export interface BoardKey {
-  readonly window: string;
-  readonly bucket: string;
-  readonly metric: string;
-}
+export type { BoardKey };
 
 /** A write of one board_values partition: its whole histogram after the batch, and the new fence. */
 export interface BoardValuesWrite extends BoardKey {
