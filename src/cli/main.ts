@@ -1,13 +1,13 @@
 import "reflect-metadata";
 import { printSchema } from "graphql";
 import { createSchema } from "../graphql/schema.js";
-import { loadConfig } from "../server/config.js";
-import { ConfigError } from "../server/env.js";
-import { createJsonLogger } from "../server/logger.js";
+import { loadConfig } from "../app/config.js";
+import { ConfigError } from "../app/env.js";
+import { createJsonLogger } from "../app/logger.js";
 import { installShutdown } from "../server/shutdown.js";
 import { startInstance } from "../server/start.js";
-import { createApp } from "../server/app.js";
-import { RefusedError, type AggregatorHandle } from "../server/backend.js";
+import { createApp } from "../app/app.js";
+import { RefusedError, type AggregatorHandle } from "../app/backend.js";
 import { runImport } from "./commands/import.js";
 import { runPollGitHub } from "./commands/poll-github.js";
 

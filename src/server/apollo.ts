@@ -10,10 +10,10 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
 import { inputErrorsPlugin, recodeApolloError } from "./apollo-errors.js";
-import type { App } from "./app.js";
+import type { App } from "../app/app.js";
 import type { FastQueries } from "./fast-queries.js";
 import { formatError } from "./format-error.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics } from "../app/metrics.js";
 import type { OperationGate } from "./operation-gate.js";
 import type { RequestContext } from "./request-context.js";
 import { RequestError } from "./request-errors.js";

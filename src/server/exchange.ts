@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { callerName, type Caller } from "./auth.js";
 import type { InFlight } from "./in-flight.js";
-import type { Logger } from "./logger.js";
-import { routeLabel, type Metrics } from "./metrics.js";
+import type { Logger } from "../app/logger.js";
+import type { Metrics } from "../app/metrics.js";
+import { METRICS_PATH } from "./metrics-route.js";
 
 /** One HTTP request and its response, with what the access log needs to know about them. */
 export interface Exchange {
@@ -84,4 +85,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers["x-request-id"];
   return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Route labels stay few: known paths by name, anything else that was found by its first segment. */
+export function routeLabel(pathname: string, status: number): string {
+  if (status === 404) return "unmatched";
+  const known = ["/graphql", "/health/live", "/health/ready", METRICS_PATH];
+  if (known.includes(pathname)) return pathname;
+  const first = /^\/[a-z0-9_-]{1,32}/i.exec(pathname)?.[0];
+  return first ?? "other";
 }

@@ -5,7 +5,7 @@ import { verifySignature } from "../sources/github/signature.js";
 import { fromWebhookDelivery } from "../sources/github/webhook.js";
 import type { GitHubWebhookConfig } from "./github-config.js";
 import { sendJson, type Route } from "./http-server.js";
-import { errorFields, type Logger } from "./logger.js";
+import { errorFields, type Logger } from "../app/logger.js";
 
 export const GITHUB_WEBHOOK_PATH = "/webhooks/github";
 

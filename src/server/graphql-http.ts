@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from "@apollo/server";
-import type { App } from "./app.js";
+import type { App } from "../app/app.js";
 import { credentialFrom, type Authenticator } from "./auth.js";
 import { Deadline, withDeadline } from "./deadline.js";
 import type { Exchange } from "./exchange.js";

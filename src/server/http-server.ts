@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { OperationTypeNode } from "graphql";
 import { startApollo } from "./apollo.js";
-import type { App } from "./app.js";
+import type { App } from "../app/app.js";
 import { Authenticator, authorize, credentialFrom, type AccessPolicy } from "./auth.js";
 import { enforceDeadlines } from "./deadline.js";
 import { openExchange, type Exchange } from "./exchange.js";
@@ -10,7 +10,7 @@ import { FastQueries } from "./fast-queries.js";
 import { graphqlOverHttp } from "./graphql-http.js";
 import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson, type Route } from "./http-responses.js";
 import { InFlight } from "./in-flight.js";
-import { METRICS_PATH } from "./metrics.js";
+import { METRICS_PATH } from "./metrics-route.js";
 import { OperationGate } from "./operation-gate.js";
 import { TokenBuckets } from "./rate-limit.js";
 import { RequestError, shuttingDown } from "./request-errors.js";

@@ -1,4 +1,4 @@
-import { errorFields, type Logger } from "./logger.js";
+import { errorFields, type Logger } from "../app/logger.js";
 import type { Instance } from "./start.js";
 
 /**

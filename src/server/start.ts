@@ -1,13 +1,14 @@
 import { GitHubPoller } from "../sources/github/poller.js";
-import { createApp, type App } from "./app.js";
-import type { Config } from "./config.js";
+import { createApp, type App } from "../app/app.js";
+import type { Config } from "../app/config.js";
 import { loadGitHubConfig, type GitHubConfig } from "./github-config.js";
 import { githubWebhookRoute } from "./github-webhook.js";
 import { graphiqlRoute } from "./graphiql.js";
 import { healthRoute } from "./health.js";
 import { GRAPHQL_PATH, startServer, type RunningServer } from "./http-server.js";
-import type { Logger } from "./logger.js";
-import { Metrics, metricsRoute } from "./metrics.js";
+import type { Logger } from "../app/logger.js";
+import { Metrics } from "../app/metrics.js";
+import { metricsRoute } from "./metrics-route.js";
 import { reportsCsvRoute } from "./reports-csv.js";
 
 export interface Instance {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/server/config.js";
+import { loadConfig } from "../../src/app/config.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 

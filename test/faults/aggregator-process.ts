@@ -5,9 +5,9 @@
  * (log-cells-boards, type-counts, progress; see shard-writer.ts). No step: it just aggregates.
  */
 import "reflect-metadata";
-import { createApp } from "../../src/server/app.js";
-import { loadConfig } from "../../src/server/config.js";
-import { createJsonLogger } from "../../src/server/logger.js";
+import { createApp } from "../../src/app/app.js";
+import { loadConfig } from "../../src/app/config.js";
+import { createJsonLogger } from "../../src/app/logger.js";
 
 const [step, nth] = (process.env["EVENTSCORE_TEST_KILL_AT"] ?? "").split(":");
 let seen = 0;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { loadConfig } from "../../src/server/config.js";
+import { loadConfig } from "../../src/app/config.js";
 import {
   events,
   KEYS,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../src/graphql/schema.js";
 import { Authenticator, credentialFrom } from "../../src/server/auth.js";
 import { withoutSuggestions } from "../../src/server/format-error.js";
-import { ConfigError, EnvReader } from "../../src/server/env.js";
+import { ConfigError, EnvReader } from "../../src/app/env.js";
 import { prefersGraphQLResponse } from "../../src/server/http-responses.js";
 import { InFlight } from "../../src/server/in-flight.js";
 import { measureOperation, tokenLimitExceeded, tokenLimitRefusal } from "../../src/server/limits.js";

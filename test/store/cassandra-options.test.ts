@@ -4,7 +4,7 @@
  */
 import cassandra from "cassandra-driver";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/server/config.js";
+import { loadConfig } from "../../src/app/config.js";
 import { nativePortOf } from "../../src/store/cassandra/contact-points.js";
 import { clientOptions } from "../../src/store/cassandra/options.js";
 

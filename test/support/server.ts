@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import type { AggregatorHandle } from "../../src/server/backend.js";
-import { loadConfig, type Config } from "../../src/server/config.js";
-import { createJsonLogger } from "../../src/server/logger.js";
+import type { AggregatorHandle } from "../../src/app/backend.js";
+import { loadConfig, type Config } from "../../src/app/config.js";
+import { createJsonLogger } from "../../src/app/logger.js";
 import { startInstance, type Instance } from "../../src/server/start.js";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

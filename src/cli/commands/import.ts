@@ -1,6 +1,6 @@
-import { createApp } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
-import { createJsonLogger } from "../../server/logger.js";
+import { createApp } from "../../app/app.js";
+import { loadConfig } from "../../app/config.js";
+import { createJsonLogger } from "../../app/logger.js";
 import { formatSummary, importArchives } from "../../sources/github/importer.js";
 
 export const IMPORT_USAGE = `usage: eventscore import [--batch-size N] [--no-progress] FILE...

@@ -1,7 +1,7 @@
-import { createApp } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
+import { createApp } from "../../app/app.js";
+import { loadConfig } from "../../app/config.js";
 import { loadGitHubConfig } from "../../server/github-config.js";
-import { createJsonLogger } from "../../server/logger.js";
+import { createJsonLogger } from "../../app/logger.js";
 import { GitHubPoller } from "../../sources/github/poller.js";
 
 export const POLL_GITHUB_USAGE = `usage: eventscore poll-github [--once] [--target events|users/NAME|orgs/NAME|repos/OWNER/NAME]

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/server/config.js";
-import { ConfigError } from "../../../src/server/env.js";
+import { loadConfig } from "../../../src/app/config.js";
+import { ConfigError } from "../../../src/app/env.js";
 import { loadGitHubConfig } from "../../../src/server/github-config.js";
-import { createJsonLogger } from "../../../src/server/logger.js";
+import { createJsonLogger } from "../../../src/app/logger.js";
 import { startInstance } from "../../../src/server/start.js";
 import { sleep } from "../../../src/services/abortable.js";
 import { HOUR_1 } from "../../support/github-truth.js";

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../../src/server/app.js";
-import { loadConfig } from "../../../src/server/config.js";
-import { createJsonLogger } from "../../../src/server/logger.js";
+import { createApp, type App } from "../../../src/app/app.js";
+import { loadConfig } from "../../../src/app/config.js";
+import { createJsonLogger } from "../../../src/app/logger.js";
 import { formatSummary, importArchives, type ImportSummary } from "../../../src/sources/github/importer.js";
 import { bruteForce, HOUR_0, HOUR_1, readRawEvents, type Truth } from "../../support/github-truth.js";
 

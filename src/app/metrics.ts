@@ -1,8 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { IngestResult } from "../services/ingest.js";
-import { sendText, type Route } from "./http-responses.js";
-
-export const METRICS_PATH = "/metrics";
 
 /**
  * The Prometheus metrics of one instance. Each instance has its own registry (tests run several
@@ -145,22 +142,4 @@ export class Metrics {
     this.ingestedEvents.inc({ outcome: "duplicate" }, result.duplicates);
     this.ingestedEvents.inc({ outcome: "rejected" }, result.rejected.length);
   }
-}
-
-/** `GET /metrics` in the Prometheus text format. Counts only, no secrets: safe to scrape unauthenticated. */
-export function metricsRoute(metrics: Metrics): Route {
-  return async (request, response, url) => {
-    if (url.pathname !== METRICS_PATH || request.method !== "GET") return false;
-    sendText(response, 200, await metrics.registry.metrics(), metrics.registry.contentType);
-    return true;
-  };
-}
-
-/** Route labels stay few: known paths by name, anything else that was found by its first segment. */
-export function routeLabel(pathname: string, status: number): string {
-  if (status === 404) return "unmatched";
-  const known = ["/graphql", "/health/live", "/health/ready", METRICS_PATH];
-  if (known.includes(pathname)) return pathname;
-  const first = /^\/[a-z0-9_-]{1,32}/i.exec(pathname)?.[0];
-  return first ?? "other";
 }

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from "graphql";
+import { isBot } from "../domain/bots.js";
 import type { Services } from "../graphql/context.js";
 import { createSchema } from "../graphql/schema.js";
 import { IngestService, type Recorder } from "../services/ingest.js";
@@ -97,11 +98,6 @@ export async function createApp(
       await pubsub.close();
     },
   };
-}
-
-/** GitHub marks apps with a `[bot]` suffix; other automation accounts are listed in config. */
-export function isBot(userId: string, knownBots: ReadonlySet<string>): boolean {
-  return userId.endsWith("[bot]") || knownBots.has(userId.toLowerCase());
 }
 
 async function openPubSub(config: Config, logger: Logger): Promise<PubSub> {

@@ -1,4 +1,4 @@
-import { parseApiKeys, type ApiKey } from "./auth.js";
+import { parseApiKeys, type ApiKey } from "./api-keys.js";
 import { ConfigError, type EnvReader } from "./env.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 
