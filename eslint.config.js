@@ -25,7 +25,7 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
-  { files: ["src/server/graphiql/**/*.{js,ts,tsx}"], languageOptions: { globals: globals.browser } },
+  { files: ["src/server/routes/graphiql/**/*.{js,ts,tsx}"], languageOptions: { globals: globals.browser } },
   ...layers.map(({ folder, forbidden }) => ({
     files: [`src/${folder}/**/*.ts`],
     rules: {

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_OUT_DIR = join(root, "dist", "graphiql");
-const ENTRY = join(root, "src", "server", "graphiql", "main.js");
+const ENTRY = join(root, "src", "server", "routes", "graphiql", "main.js");
 // Every file esbuild read, so staleness covers our entry and CSS as well as an upgraded node_modules.
 const INPUTS = "inputs.json";
 

@@ -7,10 +7,14 @@ import { parse, validate } from "graphql";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/app/config.js";
-import { ensureGraphiqlBundle, graphiqlRoute, type GraphiqlOptions } from "../../src/server/graphiql.js";
-import { DEFAULT_QUERY } from "../../src/server/graphiql/page.js";
+import {
+  ensureGraphiqlBundle,
+  graphiqlRoute,
+  type GraphiqlOptions,
+} from "../../src/server/routes/graphiql.js";
+import { DEFAULT_QUERY } from "../../src/server/routes/graphiql/page.js";
 import { createJsonLogger } from "../../src/app/logger.js";
-import { startInstance, type Instance } from "../../src/server/start.js";
+import { startInstance, type Instance } from "../../src/cli/instance.js";
 import { chromiumAvailable, launchChromium } from "../support/browser.js";
 
 const CDN =

@@ -1,12 +1,12 @@
 import { getOperationAST, parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS } from "../../src/server/auth.js";
-import { Deadline } from "../../src/server/deadline.js";
-import { FastQueries } from "../../src/server/fast-queries.js";
-import { measureOperation } from "../../src/server/limits.js";
-import { OperationMeasures } from "../../src/server/operation-measures.js";
-import { OperationGate } from "../../src/server/operation-gate.js";
-import { createRequestContext } from "../../src/server/request-context.js";
+import { ANONYMOUS } from "../../src/server/policy/auth.js";
+import { Deadline } from "../../src/server/graphql/deadline.js";
+import { FastQueries } from "../../src/server/graphql/fast-queries.js";
+import { measureOperation } from "../../src/server/policy/limits.js";
+import { OperationMeasures } from "../../src/server/policy/operation-measures.js";
+import { OperationGate } from "../../src/server/policy/operation-gate.js";
+import { createRequestContext } from "../../src/server/graphql/request-context.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 /** Raw POSTs, so that status, content type and bytes can be compared between the two paths. */

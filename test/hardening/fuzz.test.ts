@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { MESSAGE_RATE_CLOSE_CODE } from "../../src/server/websocket-inbound.js";
+import { MESSAGE_RATE_CLOSE_CODE } from "../../src/server/websocket/inbound.js";
 import {
   routineLoadHealth,
   healthBudget,

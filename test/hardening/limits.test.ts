@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { MESSAGE_RATE_CLOSE_CODE } from "../../src/server/websocket-inbound.js";
+import { MESSAGE_RATE_CLOSE_CODE } from "../../src/server/websocket/inbound.js";
 import { aliasBomb, introspectionBomb, tokenFlood } from "../support/attacks.js";
 import {
   events,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SLOW_CONSUMER_CLOSE_CODE } from "../../src/server/websocket-outbox.js";
-import { TOO_MANY_SOCKETS_CLOSE_CODE } from "../../src/server/websocket-limits.js";
+import { SLOW_CONSUMER_CLOSE_CODE } from "../../src/server/websocket/outbox.js";
+import { TOO_MANY_SOCKETS_CLOSE_CODE } from "../../src/server/websocket/limits.js";
 import { LiveSocket, until } from "../support/live-client.js";
 import { settle } from "../support/server.js";
 import { startHardenedServer, type HardenedServer } from "./support.js";

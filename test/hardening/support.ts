@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { createClient, type Client, type ClientOptions } from "graphql-ws";
 import WebSocket from "ws";
 import { createLogger, type Logger } from "../../src/app/logger.js";
-import { startInstance, type Instance } from "../../src/server/start.js";
+import { startInstance, type Instance } from "../../src/cli/instance.js";
 import { testConfig } from "../support/server.js";
 
 export interface Reply {

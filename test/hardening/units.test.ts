@@ -1,14 +1,14 @@
 import { getIntrospectionQuery, getOperationAST, graphql, parse } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../src/graphql/schema.js";
-import { Authenticator, credentialFrom } from "../../src/server/auth.js";
-import { withoutSuggestions } from "../../src/server/format-error.js";
+import { Authenticator, credentialFrom } from "../../src/server/policy/auth.js";
+import { withoutSuggestions } from "../../src/server/graphql/format-error.js";
 import { ConfigError, EnvReader } from "../../src/app/env.js";
-import { prefersGraphQLResponse } from "../../src/server/http-responses.js";
-import { InFlight } from "../../src/server/in-flight.js";
-import { measureOperation, tokenLimitExceeded, tokenLimitRefusal } from "../../src/server/limits.js";
-import { eventsRequested, TokenBuckets } from "../../src/server/rate-limit.js";
-import { isStoreUnavailable } from "../../src/server/store-errors.js";
+import { prefersGraphQLResponse } from "../../src/server/http/responses.js";
+import { InFlight } from "../../src/server/http/in-flight.js";
+import { measureOperation, tokenLimitExceeded, tokenLimitRefusal } from "../../src/server/policy/limits.js";
+import { eventsRequested, TokenBuckets } from "../../src/server/policy/rate-limit.js";
+import { isStoreUnavailable } from "../../src/server/graphql/store-errors.js";
 import type { GraphQLSchema } from "graphql";
 
 describe("operation measurement", () => {

@@ -6,7 +6,7 @@ import { StreamOverflowError, WatchStream } from "../../src/services/live/watch-
 import { InProcessPubSub } from "../../src/services/pubsub.js";
 import { QueryService } from "../../src/services/queries.js";
 import { SubscriptionService } from "../../src/services/subscriptions.js";
-import { OutboxQueue } from "../../src/server/outbox-queue.js";
+import { OutboxQueue } from "../../src/server/websocket/outbox-queue.js";
 import type { Period } from "../../src/domain/time.js";
 import type { ReadyEvent, Standing, TallyChange } from "../../src/store/port.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
 import { InvalidReportError, ReportService, type ReportRequest } from "../../src/services/reports.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import { csvField, parseReportRequest } from "../../src/server/reports-csv.js";
+import { csvField, parseReportRequest } from "../../src/server/routes/reports-csv.js";
 
 function event(
   id: string,

@@ -6,7 +6,7 @@ import WebSocket from "ws";
 import type { AggregatorHandle } from "../../src/app/backend.js";
 import { loadConfig, type Config } from "../../src/app/config.js";
 import { createJsonLogger } from "../../src/app/logger.js";
-import { startInstance, type Instance } from "../../src/server/start.js";
+import { startInstance, type Instance } from "../../src/cli/instance.js";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   readonly status: number;

@@ -1,6 +1,6 @@
 import { createApp } from "../../app/app.js";
 import { loadConfig } from "../../app/config.js";
-import { loadGitHubConfig } from "../../server/github-config.js";
+import { loadGitHubConfig } from "../../sources/github/config.js";
 import { createJsonLogger } from "../../app/logger.js";
 import { GitHubPoller } from "../../sources/github/poller.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/app/config.js";
 import { ConfigError } from "../../../src/app/env.js";
-import { loadGitHubConfig } from "../../../src/server/github-config.js";
+import { loadGitHubConfig } from "../../../src/sources/github/config.js";
 import { createJsonLogger } from "../../../src/app/logger.js";
-import { startInstance } from "../../../src/server/start.js";
+import { startInstance } from "../../../src/cli/instance.js";
 import { sleep } from "../../../src/services/abortable.js";
 import { HOUR_1 } from "../../support/github-truth.js";
 import { loadTimeline, startFakeGitHub } from "../../support/fake-github.js";

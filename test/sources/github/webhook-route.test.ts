@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookDefinitions } from "../../support/webhook-examples.js";
 import { githubDefaultRules, weightOf } from "../../../src/domain/scoring.js";
 import { loadConfig } from "../../../src/app/config.js";
-import { loadGitHubConfig } from "../../../src/server/github-config.js";
+import { loadGitHubConfig } from "../../../src/sources/github/config.js";
 import { createJsonLogger } from "../../../src/app/logger.js";
-import { startInstance, type Instance } from "../../../src/server/start.js";
+import { startInstance, type Instance } from "../../../src/cli/instance.js";
 import { signatureOf } from "../../../src/sources/github/signature.js";
 import { fromWebhookDelivery } from "../../../src/sources/github/webhook.js";
 

@@ -1,5 +1,5 @@
-import { createContext, type Context, type Services } from "../graphql/context.js";
-import type { Caller } from "./auth.js";
+import { createContext, type Context, type Services } from "../../graphql/context.js";
+import type { Caller } from "../policy/auth.js";
 import type { Deadline } from "./deadline.js";
 
 /** What resolvers get (services, loaders) plus what the server's checks need about the caller. */

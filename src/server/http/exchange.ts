@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { callerName, type Caller } from "./auth.js";
+import { callerName, type Caller } from "../policy/auth.js";
 import type { InFlight } from "./in-flight.js";
-import type { Logger } from "../app/logger.js";
-import type { Metrics } from "../app/metrics.js";
-import { METRICS_PATH } from "./metrics-route.js";
+import type { Logger } from "../../app/logger.js";
+import type { Metrics } from "../../app/metrics.js";
+import { METRICS_PATH } from "../routes/metrics.js";
 
 /** One HTTP request and its response, with what the access log needs to know about them. */
 export interface Exchange {

@@ -7,8 +7,8 @@ import {
   type ReportRequest,
   type ReportRow,
   type ReportService,
-} from "../services/reports.js";
-import { sendJson, type Route } from "./http-server.js";
+} from "../../services/reports.js";
+import { sendJson, type Route } from "../http/server.js";
 
 export const REPORTS_CSV_PATH = "/reports.csv";
 const COLUMNS = ["period", "type", "category", "group", "events", "users", "score"] as const;

@@ -14,25 +14,25 @@ import {
 } from "graphql";
 import { handleProtocols, makeServer, type Context as WsContext } from "graphql-ws";
 import { WebSocketServer } from "ws";
-import { LIVE_DELIVERY } from "../graphql/resolvers/subscription-resolver.js";
-import { Lru } from "../store/cassandra/shard/lru.js";
-import type { App } from "../app/app.js";
-import { ANONYMOUS, callerName, credentialFrom, type Authenticator, type Caller } from "./auth.js";
-import { formatGraphQLError, withoutSuggestions, type ErrorPolicy } from "./format-error.js";
-import { errorFields } from "../app/logger.js";
-import { GRAPHQL_PATH } from "./http-responses.js";
-import { Deadline, withDeadline } from "./deadline.js";
-import type { InFlight } from "./in-flight.js";
-import { inputPaths, inputValueError } from "./input-errors.js";
-import { tokenLimitExceeded, tokenLimitRefusal } from "./limits.js";
-import type { Metrics } from "../app/metrics.js";
-import type { OperationGate } from "./operation-gate.js";
-import { clientKey, createRequestContext, type RequestContext } from "./request-context.js";
-import { shuttingDown, timedOut } from "./request-errors.js";
+import { LIVE_DELIVERY } from "../../graphql/resolvers/subscription-resolver.js";
+import { Lru } from "../../store/cassandra/shard/lru.js";
+import type { App } from "../../app/app.js";
+import { ANONYMOUS, callerName, credentialFrom, type Authenticator, type Caller } from "../policy/auth.js";
+import { formatGraphQLError, withoutSuggestions, type ErrorPolicy } from "../graphql/format-error.js";
+import { errorFields } from "../../app/logger.js";
+import { GRAPHQL_PATH } from "../http/responses.js";
+import { Deadline, withDeadline } from "../graphql/deadline.js";
+import type { InFlight } from "../http/in-flight.js";
+import { inputPaths, inputValueError } from "../graphql/input-errors.js";
+import { tokenLimitExceeded, tokenLimitRefusal } from "../policy/limits.js";
+import type { Metrics } from "../../app/metrics.js";
+import type { OperationGate } from "../policy/operation-gate.js";
+import { clientKey, createRequestContext, type RequestContext } from "../graphql/request-context.js";
+import { shuttingDown, timedOut } from "../http/request-errors.js";
 import { SharedSubscriptions, type LiveTarget } from "./shared-subscriptions.js";
-import { InboundScheduler } from "./websocket-inbound.js";
-import { LiveLimits, TOO_MANY_SOCKETS_CLOSE_CODE } from "./websocket-limits.js";
-import { attachTransport, type SocketExtra } from "./websocket-transport.js";
+import { InboundScheduler } from "./inbound.js";
+import { LiveLimits, TOO_MANY_SOCKETS_CLOSE_CODE } from "./limits.js";
+import { attachTransport, type SocketExtra } from "./transport.js";
 
 /** Per connection: who connected, and what is running on it. */
 type Connection = {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { CloseCode, type Server as ProtocolServer } from "graphql-ws";
 import type { WebSocket, WebSocketServer } from "ws";
-import { FlushScheduler, SocketOutbox, type OutboxOptions } from "./websocket-outbox.js";
-import type { InboundScheduler } from "./websocket-inbound.js";
+import { FlushScheduler, SocketOutbox, type OutboxOptions } from "./outbox.js";
+import type { InboundScheduler } from "./inbound.js";
 
 /** What the graphql-ws protocol server knows about each socket besides its context. */
 export interface SocketExtra {

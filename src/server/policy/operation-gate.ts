@@ -4,12 +4,12 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import { firstIllFormed } from "../domain/unicode.js";
+import { firstIllFormed } from "../../domain/unicode.js";
 import { authorize, type AccessPolicy, type Caller } from "./auth.js";
 import { checkComplexity, type ComplexityLimits } from "./limits.js";
 import { OperationMeasures } from "./operation-measures.js";
 import { eventsRequested, type TokenBuckets } from "./rate-limit.js";
-import { invalidString, rateLimited, type RequestError } from "./request-errors.js";
+import { invalidString, rateLimited, type RequestError } from "../http/request-errors.js";
 
 export interface OperationRequest {
   readonly document: DocumentNode;

@@ -1,17 +1,17 @@
 import type { ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from "@apollo/server";
-import type { App } from "../app/app.js";
-import { credentialFrom, type Authenticator } from "./auth.js";
+import type { App } from "../../app/app.js";
+import { credentialFrom, type Authenticator } from "../policy/auth.js";
 import { Deadline, withDeadline } from "./deadline.js";
-import type { Exchange } from "./exchange.js";
+import type { Exchange } from "../http/exchange.js";
 import type { FastQueries } from "./fast-queries.js";
-import { BodyError, parseJsonBody, readBody } from "./http-body.js";
-import { refuse, refuseOperation } from "./http-responses.js";
-import type { InFlight } from "./in-flight.js";
-import { tokenLimitExceeded } from "./limits.js";
+import { BodyError, parseJsonBody, readBody } from "../http/body.js";
+import { refuse, refuseOperation } from "../http/responses.js";
+import type { InFlight } from "../http/in-flight.js";
+import { tokenLimitExceeded } from "../policy/limits.js";
 import { createRequestContext, type RequestContext } from "./request-context.js";
-import { clientGone, RequestError, timedOut } from "./request-errors.js";
-import { legacyStatus } from "./response-status.js";
+import { clientGone, RequestError, timedOut } from "../http/request-errors.js";
+import { legacyStatus } from "../http/response-status.js";
 
 export interface GraphQLOverHttpDeps {
   readonly app: App;

@@ -1,7 +1,7 @@
-import { isPollTarget } from "../sources/github/events-api.js";
-import type { PollerOptions } from "../sources/github/poller.js";
-import type { StarSource } from "../sources/github/webhook.js";
-import { ConfigError, EnvReader, type Env } from "../app/env.js";
+import { isPollTarget } from "./events-api.js";
+import type { PollerOptions } from "./poller.js";
+import type { StarSource } from "./webhook.js";
+import { ConfigError, EnvReader, type Env } from "../../app/env.js";
 
 export interface GitHubWebhookConfig {
   /** GITHUB_WEBHOOK_SECRET; null leaves POST /webhooks/github answering 503. */

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { IngestResult } from "../services/ingest.js";
-import type { EventSink } from "../sources/github/ports.js";
-import { verifySignature } from "../sources/github/signature.js";
-import { fromWebhookDelivery } from "../sources/github/webhook.js";
-import type { GitHubWebhookConfig } from "./github-config.js";
-import { sendJson, type Route } from "./http-server.js";
-import { errorFields, type Logger } from "../app/logger.js";
+import type { IngestResult } from "../../services/ingest.js";
+import type { EventSink } from "../../sources/github/ports.js";
+import { verifySignature } from "../../sources/github/signature.js";
+import { fromWebhookDelivery } from "../../sources/github/webhook.js";
+import type { GitHubWebhookConfig } from "../../sources/github/config.js";
+import { sendJson, type Route } from "../http/server.js";
+import { errorFields, type Logger } from "../../app/logger.js";
 
 export const GITHUB_WEBHOOK_PATH = "/webhooks/github";
 

@@ -6,13 +6,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { renderPage } from "./graphiql/page.js";
-import type { Route } from "./http-server.js";
+import type { Route } from "../http/server.js";
 
-// Same depth from src/server/ (tsx) and dist/server/ (tsc output), so the project root resolves alike.
+// Same depth from src/server/routes/ (tsx) and dist/server/routes/ (tsc output), so the project root resolves alike.
 const HERE = fileURLToPath(import.meta.url);
-const ROOT = resolve(dirname(HERE), "..", "..");
+const ROOT = resolve(dirname(HERE), "..", "..", "..");
 /**
- * True when this module runs as `npm run build` output (dist/server/graphiql.js) rather than through
+ * True when this module runs as `npm run build` output (dist/server/routes/graphiql.js) rather than through
  * tsx. The bundle is then part of that build: the server only reads it, so it runs from a read-only
  * folder (the image) and needs neither esbuild nor the GraphiQL sources.
  */

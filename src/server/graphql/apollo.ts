@@ -10,13 +10,13 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
 import { inputErrorsPlugin, recodeApolloError } from "./apollo-errors.js";
-import type { App } from "../app/app.js";
+import type { App } from "../../app/app.js";
 import type { FastQueries } from "./fast-queries.js";
 import { formatError } from "./format-error.js";
-import type { Metrics } from "../app/metrics.js";
-import type { OperationGate } from "./operation-gate.js";
+import type { Metrics } from "../../app/metrics.js";
+import type { OperationGate } from "../policy/operation-gate.js";
 import type { RequestContext } from "./request-context.js";
-import { RequestError } from "./request-errors.js";
+import { RequestError } from "../http/request-errors.js";
 
 /**
  * Apollo for GraphQL over HTTP: one operation per request (batching stays off), CSRF

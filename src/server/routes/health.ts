@@ -1,5 +1,5 @@
-import type { EventReader, StoreLifecycle } from "../store/port.js";
-import { LIVENESS_PATH, sendJson, type Route } from "./http-responses.js";
+import type { EventReader, StoreLifecycle } from "../../store/port.js";
+import { LIVENESS_PATH, sendJson, type Route } from "../http/responses.js";
 
 export const READINESS_PATH = "/health/ready";
 

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { inputPaths, inputValueError } from "./input-errors.js";
-import { tokenLimitRefusal } from "./limits.js";
+import { tokenLimitRefusal } from "../policy/limits.js";
 
 /**
  * Apollo gives some refusals a code that does not say what happened; these hooks give them the

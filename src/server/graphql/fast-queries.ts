@@ -7,7 +7,7 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from "graphql";
-import type { OperationGate } from "./operation-gate.js";
+import type { OperationGate } from "../policy/operation-gate.js";
 import type { RequestContext } from "./request-context.js";
 
 /** Documents remembered; past it the oldest learned is dropped (first in, first out). */

@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from "ws";
-import { closeForLimit } from "./websocket-close.js";
+import { closeForLimit } from "./close-codes.js";
 
 /**
  * The close code for a socket that sent more than EVENTSCORE_WS_MAX_MESSAGES_PER_SECOND messages

@@ -17,7 +17,7 @@ import {
   type ValueNode,
 } from "graphql";
 import { introspectionCost } from "./introspection-cost.js";
-import { tooComplex, type RequestError } from "./request-errors.js";
+import { tooComplex, type RequestError } from "../http/request-errors.js";
 
 export interface OperationShape {
   /** Deepest field nesting; a root field is depth 1. Introspection fields do not count here. */

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import { OutboxQueue } from "./outbox-queue.js";
-import { closeForLimit } from "./websocket-close.js";
+import { closeForLimit } from "./close-codes.js";
 
 /**
  * The close code for a consumer too slow for its updates: more than EVENTSCORE_WS_MAX_BUFFERED_BYTES

@@ -1,15 +1,15 @@
 import { GitHubPoller } from "../sources/github/poller.js";
 import { createApp, type App } from "../app/app.js";
 import type { Config } from "../app/config.js";
-import { loadGitHubConfig, type GitHubConfig } from "./github-config.js";
-import { githubWebhookRoute } from "./github-webhook.js";
-import { graphiqlRoute } from "./graphiql.js";
-import { healthRoute } from "./health.js";
-import { GRAPHQL_PATH, startServer, type RunningServer } from "./http-server.js";
+import { loadGitHubConfig, type GitHubConfig } from "../sources/github/config.js";
+import { githubWebhookRoute } from "../server/routes/github-webhook.js";
+import { graphiqlRoute } from "../server/routes/graphiql.js";
+import { healthRoute } from "../server/routes/health.js";
+import { GRAPHQL_PATH, startServer, type RunningServer } from "../server/http/server.js";
 import type { Logger } from "../app/logger.js";
 import { Metrics } from "../app/metrics.js";
-import { metricsRoute } from "./metrics-route.js";
-import { reportsCsvRoute } from "./reports-csv.js";
+import { metricsRoute } from "../server/routes/metrics.js";
+import { reportsCsvRoute } from "../server/routes/reports-csv.js";
 
 export interface Instance {
   readonly app: App;

@@ -7,8 +7,8 @@ import {
   type ExecutionResult,
   type GraphQLFormattedError,
 } from "graphql";
-import { StreamOverflowError } from "../services/live/watch-stream.js";
-import type { PushFrame, SocketOutbox } from "./websocket-outbox.js";
+import { StreamOverflowError } from "../../services/live/watch-stream.js";
+import type { PushFrame, SocketOutbox } from "./outbox.js";
 
 /** How a subscription's pushes wait for a slow socket: only the latest, or every one. */
 export type Delivery = "latest" | "every";

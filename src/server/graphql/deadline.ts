@@ -6,7 +6,7 @@ import {
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from "graphql";
-import { cpuBudgetExceeded, timedOut, type RequestError } from "./request-errors.js";
+import { cpuBudgetExceeded, timedOut, type RequestError } from "../http/request-errors.js";
 
 /**
  * A request's deadline, and its CPU budget: the total time its resolvers may hold the event loop

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { OperationTypeNode } from "graphql";
-import type { ApiKey, KeyScope } from "../app/api-keys.js";
-import { forbidden, unauthenticated, type RequestError } from "./request-errors.js";
+import type { ApiKey, KeyScope } from "../../app/api-keys.js";
+import { forbidden, unauthenticated, type RequestError } from "../http/request-errors.js";
 
 /** Who is calling, as far as this server can tell. Logs and metrics use `name`, never the key. */
 export type Caller =

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLError, GraphQLFormattedError } from "graphql";
-import { errorFields, type Logger } from "../app/logger.js";
-import { LogUnavailableError } from "../services/log/ports.js";
+import { errorFields, type Logger } from "../../app/logger.js";
+import { LogUnavailableError } from "../../services/log/ports.js";
 import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from "./store-errors.js";
 
 export interface ErrorPolicy {

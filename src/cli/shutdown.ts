@@ -1,5 +1,5 @@
 import { errorFields, type Logger } from "../app/logger.js";
-import type { Instance } from "./start.js";
+import type { Instance } from "./instance.js";
 
 /**
  * Process-level lifecycle of `eventscore serve`. SIGTERM or SIGINT: graceful stop (drain,

@@ -1,23 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { OperationTypeNode } from "graphql";
-import { startApollo } from "./apollo.js";
-import type { App } from "../app/app.js";
-import { Authenticator, authorize, credentialFrom, type AccessPolicy } from "./auth.js";
-import { enforceDeadlines } from "./deadline.js";
+import { startApollo } from "../graphql/apollo.js";
+import type { App } from "../../app/app.js";
+import { Authenticator, authorize, credentialFrom, type AccessPolicy } from "../policy/auth.js";
+import { enforceDeadlines } from "../graphql/deadline.js";
 import { openExchange, type Exchange } from "./exchange.js";
-import { FastQueries } from "./fast-queries.js";
-import { graphqlOverHttp } from "./graphql-http.js";
-import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson, type Route } from "./http-responses.js";
+import { FastQueries } from "../graphql/fast-queries.js";
+import { graphqlOverHttp } from "../graphql/over-http.js";
+import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson, type Route } from "./responses.js";
 import { InFlight } from "./in-flight.js";
-import { METRICS_PATH } from "./metrics-route.js";
-import { OperationGate } from "./operation-gate.js";
-import { TokenBuckets } from "./rate-limit.js";
+import { METRICS_PATH } from "../routes/metrics.js";
+import { OperationGate } from "../policy/operation-gate.js";
+import { TokenBuckets } from "../policy/rate-limit.js";
 import { RequestError, shuttingDown } from "./request-errors.js";
-import { serveGraphQLOverWebSocket } from "./websocket.js";
+import { serveGraphQLOverWebSocket } from "../websocket/over-websocket.js";
 
 // Routes import these from here.
-export { GRAPHQL_PATH, LIVENESS_PATH, sendJson, sendText, type Route } from "./http-responses.js";
+export { GRAPHQL_PATH, LIVENESS_PATH, sendJson, sendText, type Route } from "./responses.js";
 
 export interface ServerOptions {
   readonly host: string;

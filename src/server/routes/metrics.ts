@@ -1,5 +1,5 @@
-import type { Metrics } from "../app/metrics.js";
-import { sendText, type Route } from "./http-responses.js";
+import type { Metrics } from "../../app/metrics.js";
+import { sendText, type Route } from "../http/responses.js";
 
 export const METRICS_PATH = "/metrics";
 
