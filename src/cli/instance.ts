@@ -2,10 +2,12 @@ import { GitHubPoller } from "../sources/github/poller.js";
 import { createApp, type App } from "../app/app.js";
 import type { Config } from "../app/config.js";
 import { loadGitHubConfig, type GitHubConfig } from "../sources/github/config.js";
-import { githubWebhookRoute } from "../server/routes/github-webhook.js";
-import { graphiqlRoute } from "../server/routes/graphiql.js";
-import { healthRoute } from "../server/routes/health.js";
-import { GRAPHQL_PATH, startServer, type RunningServer } from "../server/http/server.js";
+import { graphiqlRoutes } from "../server/routes/graphiql.js";
+import { healthRoutes } from "../server/routes/health.js";
+import { replyRoute } from "../server/http/reply-route.js";
+import { GRAPHQL_PATH } from "../server/http/responses.js";
+import { startServer, type RunningServer } from "../server/http/server.js";
+import { GITHUB_WEBHOOK_PATH, receiveDelivery } from "../sources/github/delivery.js";
 import type { Logger } from "../app/logger.js";
 import { Metrics } from "../app/metrics.js";
 import { metricsRoute } from "../server/routes/metrics.js";
@@ -29,12 +31,14 @@ export async function startInstance(
     const server = await startServer(app, {
       host: config.host,
       port: config.port,
-      maxBodyBytes: config.maxBodyBytes,
       routes: [
-        healthRoute(app.store),
+        ...healthRoutes(app.store),
         metricsRoute(app.metrics),
-        ...(config.hardening.graphiql ? [graphiqlRoute({ endpoint: GRAPHQL_PATH })] : []),
-        githubWebhookRoute({ config: github.webhook, ingest: app.services.ingest, logger }),
+        ...(config.hardening.graphiql ? graphiqlRoutes({ endpoint: GRAPHQL_PATH }) : []),
+        // Public: a delivery is authenticated by its signature, not by an API key.
+        replyRoute(GITHUB_WEBHOOK_PATH, "public", (request) =>
+          receiveDelivery(request, { config: github.webhook, ingest: app.services.ingest, logger }),
+        ),
         reportsCsvRoute(app.services.reports),
       ],
     });

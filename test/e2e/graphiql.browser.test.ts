@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/app/config.js";
 import {
   ensureGraphiqlBundle,
-  graphiqlRoute,
+  graphiqlRoutes,
   type GraphiqlOptions,
 } from "../../src/server/routes/graphiql.js";
 import { DEFAULT_QUERY } from "../../src/server/routes/graphiql/page.js";
@@ -131,10 +131,11 @@ describe("GraphiQL without a bundle", () => {
     options: GraphiqlOptions,
     requests = 1,
   ): Promise<{ status: number; text: string }[]> {
-    const route = graphiqlRoute(options);
+    const [page] = graphiqlRoutes(options);
+    if (page === undefined) throw new Error("graphiqlRoutes returned no page route");
     const server = createServer((request, response) => {
       const url = new URL(request.url ?? "/", "http://localhost");
-      void Promise.resolve(route(request, response, url)).then((handled) => {
+      void Promise.resolve(page.handle(request, response, url)).then((handled) => {
         if (!handled) response.writeHead(404).end();
       });
     });

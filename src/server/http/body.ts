@@ -9,8 +9,11 @@ export class BodyError extends Error {
   }
 }
 
-/** Reads a request body up to `limit` bytes; a larger body is refused before it is buffered whole. */
-export async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+/**
+ * The body as raw bytes, up to `limit`: a larger one is refused (BodyError 413) before it is
+ * buffered whole. Raw because a signature (GitHub's) covers bytes, not decoded text.
+ */
+export async function readRawBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers["content-length"] ?? "0");
   if (declared > limit) throw new BodyError(413, `request body exceeds ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -21,8 +24,14 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
     if (size > limit) throw new BodyError(413, `request body exceeds ${limit} bytes`);
     chunks.push(buffer);
   }
+  return Buffer.concat(chunks);
+}
+
+/** The body as text, up to `limit` bytes; bytes that are not UTF-8 are a BodyError 400. */
+export async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const bytes = await readRawBody(request, limit);
   try {
-    return UTF8.decode(Buffer.concat(chunks));
+    return UTF8.decode(bytes);
   } catch {
     throw new BodyError(400, "request body is not valid UTF-8");
   }

@@ -4,7 +4,6 @@ import { callerName, type Caller } from "../policy/auth.js";
 import type { InFlight } from "./in-flight.js";
 import type { Logger } from "../../app/logger.js";
 import type { Metrics } from "../../app/metrics.js";
-import { METRICS_PATH } from "../routes/metrics.js";
 
 /** One HTTP request and its response, with what the access log needs to know about them. */
 export interface Exchange {
@@ -17,6 +16,8 @@ export interface Exchange {
   readonly log: Logger;
   /** Set once the API key (or its absence) has been looked at. */
   caller: Caller | null;
+  /** The path of the route that answered (its metrics label); null for none. */
+  route: string | null;
 }
 
 /**
@@ -45,6 +46,7 @@ export function openExchange(
       return (log ??= deps.logger.child({ requestId }));
     },
     caller: null,
+    route: null,
   };
   response.setHeader("x-request-id", requestId);
   metrics.requestsInFlight.inc();
@@ -52,11 +54,12 @@ export function openExchange(
     end();
     metrics.requestsInFlight.dec();
     const path = url?.pathname ?? "(invalid)";
-    const route = routeLabel(path, response.statusCode);
+    // Labels stay few: the route that answered, never the raw path.
+    const route = response.statusCode === 404 ? "unmatched" : (exchange.route ?? "other");
     const seconds = (performance.now() - started) / 1000;
     const method = request.method ?? "GET";
     metrics.observeHttp(route, method, response.statusCode, seconds);
-    const quiet = path.startsWith("/health/") || route === "/metrics";
+    const quiet = path.startsWith("/health/") || path === "/metrics";
     // Every field is built here from known values (the caller by its key's name, never the key),
     // so the line skips redaction.
     deps.logger.unredacted()[quiet ? "debug" : "info"]("request", {
@@ -85,13 +88,4 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers["x-request-id"];
   return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/** Route labels stay few: known paths by name, anything else that was found by its first segment. */
-export function routeLabel(pathname: string, status: number): string {
-  if (status === 404) return "unmatched";
-  const known = ["/graphql", "/health/live", "/health/ready", METRICS_PATH];
-  if (known.includes(pathname)) return pathname;
-  const first = /^\/[a-z0-9_-]{1,32}/i.exec(pathname)?.[0];
-  return first ?? "other";
 }

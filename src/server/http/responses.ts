@@ -4,13 +4,6 @@ import type { RequestError } from "./request-errors.js";
 export const GRAPHQL_PATH = "/graphql";
 export const LIVENESS_PATH = "/health/live";
 
-/** Handles a request it recognizes and returns true, or returns false to let the next route try. */
-export type Route = (
-  request: IncomingMessage,
-  response: ServerResponse,
-  url: URL,
-) => Promise<boolean> | boolean;
-
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   sendText(response, status, JSON.stringify(body), "application/json; charset=utf-8");
 }

@@ -8,21 +8,17 @@ import { enforceDeadlines } from "../graphql/deadline.js";
 import { openExchange, type Exchange } from "./exchange.js";
 import { FastQueries } from "../graphql/fast-queries.js";
 import { graphqlOverHttp } from "../graphql/over-http.js";
-import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson, type Route } from "./responses.js";
+import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson } from "./responses.js";
+import { RouteTable, type Route } from "./routes.js";
 import { InFlight } from "./in-flight.js";
-import { METRICS_PATH } from "../routes/metrics.js";
 import { OperationGate } from "../policy/operation-gate.js";
 import { TokenBuckets } from "../policy/rate-limit.js";
 import { RequestError, shuttingDown } from "./request-errors.js";
 import { serveGraphQLOverWebSocket } from "../websocket/over-websocket.js";
 
-// Routes import these from here.
-export { GRAPHQL_PATH, LIVENESS_PATH, sendJson, sendText, type Route } from "./responses.js";
-
 export interface ServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly maxBodyBytes: number;
   /** Tried in order before GraphQL; e.g. GraphiQL, health, metrics, webhooks. */
   readonly routes: readonly Route[];
 }
@@ -68,6 +64,7 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
   const fast = new FastQueries(app.schema, gate);
   const apollo = await startApollo(app, gate, metrics, fast);
   const serveGraphQL = graphqlOverHttp({ app, apollo, fast, authenticator, inFlight });
+  const routes = new RouteTable(options.routes);
   let draining = false;
 
   httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => {
@@ -91,8 +88,12 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
       refuse(response, shuttingDown());
       return;
     }
-    if (url.pathname !== GRAPHQL_PATH && !isPublic(url.pathname)) {
-      // Routes besides GraphQL (e.g. reports.csv) are reads: the same key rules as queries.
+    const matched = routes.match(url.pathname);
+    const isGraphQL = url.pathname === GRAPHQL_PATH;
+    exchange.route = matched[0]?.path ?? (isGraphQL ? GRAPHQL_PATH : null);
+    // Routes besides GraphQL (e.g. reports.csv) are reads: the same key rules as queries. So is a
+    // path no route serves, so that without a key nobody learns which paths exist.
+    if (!isGraphQL && !matched.some((route) => route.access === "public")) {
       exchange.caller = authenticator.identify(credentialFrom((name) => request.headers[name]));
       const refused = authorize(OperationTypeNode.QUERY, exchange.caller, access);
       if (refused) {
@@ -101,10 +102,12 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
         return;
       }
     }
-    for (const route of options.routes) {
-      if (await route(request, response, url)) return;
+    for (const route of matched) {
+      exchange.route = route.path;
+      if (await route.handle(request, response, url)) return;
     }
-    if (url.pathname !== GRAPHQL_PATH) {
+    exchange.route = isGraphQL ? GRAPHQL_PATH : null;
+    if (!isGraphQL) {
       request.resume();
       refuse(response, new RequestError(`no route for ${url.pathname}`, "NOT_FOUND", 404));
       return;
@@ -155,15 +158,4 @@ function warnIfOpen(app: App, authenticator: Authenticator): void {
       "Set EVENTSCORE_API_KEYS before exposing it.",
     { alert: "open-mutations" },
   );
-}
-
-/**
- * Paths anyone may call whatever the key settings: probes, metrics, GraphiQL's static assets,
- * and GitHub webhooks (authenticated by their signature).
- */
-const PUBLIC_PATHS = [LIVENESS_PATH, "/health/ready", METRICS_PATH, "/webhooks/github"];
-const PUBLIC_PREFIXES = ["/graphiql/assets/"];
-
-function isPublic(pathname: string): boolean {
-  return PUBLIC_PATHS.includes(pathname) || PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix));
 }

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { renderPage } from "./graphiql/page.js";
-import type { Route } from "../http/server.js";
+import type { Route } from "../http/routes.js";
 
 // Same depth from src/server/routes/ (tsx) and dist/server/routes/ (tsc output), so the project root resolves alike.
 const HERE = fileURLToPath(import.meta.url);
@@ -56,15 +56,16 @@ export interface GraphiqlOptions {
 }
 
 /**
- * GraphiQL at the GraphQL path for browsers, and its bundle under /graphiql/assets/. Everything else,
- * including GET /graphql asking for JSON, falls through to the next route.
+ * GraphiQL at the GraphQL path for browsers, and its bundle under /graphiql/assets/: two routes, both
+ * public (the page holds no data; its queries go through GraphQL's own key rules). Everything else,
+ * including GET /graphql asking for JSON, falls through to GraphQL.
  *
  * From the sources, the bundle is built on first use when missing or stale (a fresh checkout needs no
  * extra step); the compiled server serves the one `npm run build` made. If it is missing and cannot be
  * built, the page answers 503 saying how to build it, and the next request tries again. Once loaded,
  * the bundle is kept in memory for the life of the server.
  */
-export function graphiqlRoute(options: GraphiqlOptions): Route {
+export function graphiqlRoutes(options: GraphiqlOptions): Route[] {
   const bundleDir = options.bundleDir ?? GRAPHIQL_BUNDLE_DIR;
   const title = options.title ?? "eventscore GraphiQL";
   const build = options.build ?? DEFAULT_BUILD;
@@ -77,7 +78,7 @@ export function graphiqlRoute(options: GraphiqlOptions): Route {
     return bundle;
   };
 
-  return async (request, response, url) => {
+  const handle: Route["handle"] = async (request, response, url) => {
     if (request.method !== "GET" && request.method !== "HEAD") return false;
     const isPage = url.pathname === options.endpoint && prefersHtml(request.headers.accept);
     const isAsset = url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX);
@@ -106,6 +107,10 @@ export function graphiqlRoute(options: GraphiqlOptions): Route {
     else sendAsset(request, response, asset, url.searchParams.get("v") === asset.hash);
     return true;
   };
+  return [
+    { path: options.endpoint, access: "public", handle },
+    { path: GRAPHIQL_ASSET_PREFIX, access: "public", handle },
+  ];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
 import {
   InvalidReportError,
@@ -8,7 +8,8 @@ import {
   type ReportRow,
   type ReportService,
 } from "../../services/reports.js";
-import { sendJson, type Route } from "../http/server.js";
+import { sendJson } from "../http/responses.js";
+import type { Route } from "../http/routes.js";
 
 export const REPORTS_CSV_PATH = "/reports.csv";
 const COLUMNS = ["period", "type", "category", "group", "events", "users", "score"] as const;
@@ -21,45 +22,55 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * types, categories, groups, userIds (comma-separated).
  */
 export function reportsCsvRoute(reports: ReportService): Route {
-  return async (request, response, url) => {
-    if (url.pathname !== REPORTS_CSV_PATH) return false;
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      response.setHeader("allow", "GET, HEAD");
-      sendJson(response, 405, {
-        errors: [{ message: "use GET", extensions: { code: "METHOD_NOT_ALLOWED" } }],
-      });
-      return true;
-    }
-    let rows: ReportRow[];
-    // A client that leaves stops the report between days.
-    const stop = new AbortController();
-    const leave = (): void => {
-      if (!response.writableFinished) stop.abort(new Error("the client closed the connection"));
-    };
-    response.once("close", leave);
-    try {
-      rows = await reports.run(parseReportRequest(url.searchParams), stop.signal);
-    } catch (error) {
-      if (stop.signal.aborted) return true;
-      if (!(error instanceof InvalidReportError)) throw error;
-      sendJson(response, 400, {
-        errors: [{ message: error.message, extensions: { code: "BAD_USER_INPUT" } }],
-      });
-      return true;
-    }
-    const name = `eventscore-report-${url.searchParams.get("from")}-${url.searchParams.get("to")}.csv`;
-    response.writeHead(200, {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${name}"`,
-      "cache-control": "no-store",
-    });
-    if (request.method === "HEAD") {
-      response.end();
-      return true;
-    }
-    await writeCsv(response, rows);
-    return true;
+  return {
+    path: REPORTS_CSV_PATH,
+    access: "read",
+    handle: (request, response, url) => answer(reports, request, response, url),
   };
+}
+
+async function answer(
+  reports: ReportService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<boolean> {
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    response.setHeader("allow", "GET, HEAD");
+    sendJson(response, 405, {
+      errors: [{ message: "use GET", extensions: { code: "METHOD_NOT_ALLOWED" } }],
+    });
+    return true;
+  }
+  let rows: ReportRow[];
+  // A client that leaves stops the report between days.
+  const stop = new AbortController();
+  const leave = (): void => {
+    if (!response.writableFinished) stop.abort(new Error("the client closed the connection"));
+  };
+  response.once("close", leave);
+  try {
+    rows = await reports.run(parseReportRequest(url.searchParams), stop.signal);
+  } catch (error) {
+    if (stop.signal.aborted) return true;
+    if (!(error instanceof InvalidReportError)) throw error;
+    sendJson(response, 400, {
+      errors: [{ message: error.message, extensions: { code: "BAD_USER_INPUT" } }],
+    });
+    return true;
+  }
+  const name = `eventscore-report-${url.searchParams.get("from")}-${url.searchParams.get("to")}.csv`;
+  response.writeHead(200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="${name}"`,
+    "cache-control": "no-store",
+  });
+  if (request.method === "HEAD") {
+    response.end();
+    return true;
+  }
+  await writeCsv(response, rows);
+  return true;
 }
 
 export function parseReportRequest(params: URLSearchParams): ReportRequest {
