@@ -2,15 +2,25 @@ import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-/** Each layer may import only the layers below it (see README "Layers"). */
-const layers = [
-  { folder: "domain", forbidden: ["store", "services", "graphql", "server", "sources", "cli"] },
-  { folder: "store", forbidden: ["services", "graphql", "server", "sources", "cli"] },
-  { folder: "services", forbidden: ["graphql", "server", "sources", "cli"] },
-  { folder: "graphql", forbidden: ["server", "sources", "cli"] },
-  { folder: "sources", forbidden: ["graphql", "server", "cli"] },
-  { folder: "server", forbidden: ["cli"] },
-];
+/**
+ * Each layer may import only the layers below it (see README "Layers"):
+ * domain → store → services → graphql → app → server | sources → cli.
+ * server and sources are siblings: neither imports the other; cli assembles both.
+ */
+const order = ["domain", "store", "services", "graphql", "app", ["server", "sources"], "cli"];
+const layers = order.flatMap((level, index) =>
+  [level].flat().map((folder) => ({
+    folder,
+    forbidden: [
+      ...order.slice(index + 1).flat(),
+      ...[level].flat().filter((sibling) => sibling !== folder),
+    ],
+  })),
+);
+
+/** A file `depth` folders below src/ reaches src/<layer> as "../" × depth + layer. */
+const DEPTHS = [1, 2, 3, 4];
+const filesAt = (folder, depth) => [`src/${folder}/${"*/".repeat(depth - 1)}*.{ts,js}`];
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", ".cassandra/", "coverage/", ".scratch/"] },
@@ -26,18 +36,20 @@ export default tseslint.config(
     },
   },
   { files: ["src/server/routes/graphiql/**/*.{js,ts,tsx}"], languageOptions: { globals: globals.browser } },
-  ...layers.map(({ folder, forbidden }) => ({
-    files: [`src/${folder}/**/*.ts`],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: forbidden.map((layer) => ({
-            group: [`**/${layer}/*`, `../${layer}`, `../../${layer}`],
-            message: `src/${folder} must not import src/${layer}: imports point downward only.`,
-          })),
-        },
-      ],
-    },
-  })),
+  ...layers.flatMap(({ folder, forbidden }) =>
+    DEPTHS.map((depth) => ({
+      files: filesAt(folder, depth),
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: forbidden.map((layer) => ({
+              group: [`${"../".repeat(depth)}${layer}/**`],
+              message: `src/${folder} must not import src/${layer}: imports point downward only (README "Layers").`,
+            })),
+          },
+        ],
+      },
+    })),
+  ),
 );
