@@ -11,10 +11,7 @@ const order = ["domain", "store", "services", "graphql", "app", ["server", "sour
 const layers = order.flatMap((level, index) =>
   [level].flat().map((folder) => ({
     folder,
-    forbidden: [
-      ...order.slice(index + 1).flat(),
-      ...[level].flat().filter((sibling) => sibling !== folder),
-    ],
+    forbidden: [...order.slice(index + 1).flat(), ...[level].flat().filter((sibling) => sibling !== folder)],
   })),
 );
 
