@@ -13,22 +13,12 @@ import { event } from "../contract/store-contract.js";
 import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
 import { InProcessLog } from "../support/in-process-log.js";
 import { expectExactAggregates, LOG_FED_TABLES } from "../support/log-fed-truth.js";
+import { random } from "../support/fuzz.js";
 
 const target = await cassandraForTests();
 const SHARDS = 2;
 const USERS = ["ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal"];
 const TYPES = ["PushEvent", "IssuesEvent", "WatchEvent"];
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeEvents(count: number, seed: number): ReadyEvent[] {
   const next = random(seed);

@@ -4,6 +4,7 @@ import type { Standing } from "../../port.js";
 import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
 import { decodeHistogram } from "./board-values.js";
+import { byBoardOrder, decodeTop, pageBeforeFromTop, pageFromTop, type BoardTop } from "./board-top.js";
 import type { LogFedContext } from "./context.js";
 
 /** A board, as the readers name it. */
@@ -41,6 +42,8 @@ export async function readBoardPageBefore(
   if (limit <= 0 || shards === 0) return [];
   const pages = await Promise.all(
     range(shards).map(async (shard) => {
+      const fromTop = pageBeforeFromTop(await readTop(ctx, board, shard), before, limit);
+      if (fromTop !== null) return fromTop;
       const key = [board.window, board.bucket, board.metric, shard];
       const tie = await readRows(ctx, ctx.sql.boardBeforeInTie, [...key, before.value, before.userId], limit);
       const above = await readRows(ctx, ctx.sql.boardAbove, [...key, before.value], limit - tie.length);
@@ -104,6 +107,8 @@ async function shardPage(
   after: RankPosition | null,
   limit: number,
 ): Promise<RankedValue[]> {
+  const fromTop = pageFromTop(await readTop(ctx, board, shard), after, limit);
+  if (fromTop !== null) return fromTop;
   const key = [board.window, board.bucket, board.metric, shard];
   const read = (query: string, params: unknown[], n: number): Promise<RankedValue[]> =>
     readRows(ctx, query, params, n);
@@ -111,6 +116,25 @@ async function shardPage(
   const tie = await read(ctx.sql.boardAfterInTie, [...key, after.value, after.userId], limit);
   const below = await read(ctx.sql.boardBelow, [...key, after.value], limit - tie.length);
   return [...tie, ...below];
+}
+
+/**
+ * A board shard's best users (board_values.top, cql/006): one cell, no tombstones. No row means a
+ * shard without users; a row without the cell (written before cql/006) is not known.
+ */
+async function readTop(ctx: LogFedContext, board: BoardRef, shard: number): Promise<BoardTop> {
+  const result = await ctx.client.execute(
+    ctx.sql.boardTopOf,
+    [board.window, board.bucket, board.metric, shard],
+    {
+      prepare: true,
+      isIdempotent: true,
+    },
+  );
+  const row = result.first();
+  if (row === null) return [];
+  const cell = row["top"] as Buffer | null;
+  return cell === null || cell.length === 0 ? null : decodeTop(cell);
 }
 
 /** At most `n` rows of one board query, in the order the query reads them. */
@@ -130,12 +154,6 @@ async function readRows(
   return result.rows
     .slice(0, n)
     .map((row) => ({ userId: toText(row["user_id"]), value: toNumber(row["value"]) }));
-}
-
-function byBoardOrder(a: RankedValue, b: RankedValue): number {
-  if (a.value !== b.value) return b.value - a.value;
-  // Cassandra orders text by its UTF-8 bytes; so must the merge of its pages.
-  return Buffer.compare(Buffer.from(a.userId, "utf8"), Buffer.from(b.userId, "utf8"));
 }
 
 function range(n: number): number[] {

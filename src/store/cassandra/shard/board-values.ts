@@ -2,11 +2,16 @@ import type { BoardKey } from "../../aggregates.js";
 import type { KeyedStatement } from "../partition-batches.js";
 import type { BoardStep } from "./plan.js";
 import type { ShardCql } from "./statements.js";
+import { encodeTop, moveInTop, type BoardTop } from "./board-top.js";
 
-/** A board_values partition (cql/005) as stored: users per value, and the fence of its last write. */
+/**
+ * A board_values partition (cql/005, cql/006) as stored: users per value, the shard's best users,
+ * and the fence of its last write.
+ */
 export interface BoardValues {
   readonly fence: number;
   readonly users: ReadonlyMap<number, number>;
+  readonly top: BoardTop;
 }
 
 export type { BoardKey };
@@ -18,7 +23,7 @@ export interface BoardValuesWrite extends BoardKey {
   readonly after: BoardValues;
 }
 
-export const NO_BOARD_VALUES: BoardValues = { fence: 0, users: new Map() };
+export const NO_BOARD_VALUES: BoardValues = { fence: 0, users: new Map(), top: [] };
 
 export function boardKeyId(key: BoardKey): string {
   return `${key.window}\u0000${key.bucket}\u0000${key.metric}`;
@@ -35,7 +40,15 @@ export function planBoardValues(
 ): BoardValuesWrite[] {
   const work = new Map<
     string,
-    { key: BoardKey; storedFence: number; fence: number; users: Map<number, number>; changed: Set<number> }
+    {
+      key: BoardKey;
+      storedFence: number;
+      fence: number;
+      users: Map<number, number>;
+      size: number;
+      top: BoardTop;
+      changed: Set<number>;
+    }
   >();
   for (const step of steps) {
     const id = boardKeyId(step);
@@ -47,6 +60,8 @@ export function planBoardValues(
         storedFence: state.fence,
         fence: state.fence,
         users: new Map(state.users),
+        size: [...state.users.values()].reduce((sum, users) => sum + users, 0),
+        top: state.top,
         changed: new Set(),
       };
       work.set(id, board);
@@ -58,6 +73,8 @@ export function planBoardValues(
     }
     board.users.set(step.to, (board.users.get(step.to) ?? 0) + 1);
     board.changed.add(step.to);
+    board.top = moveInTop(board.top, board.size, step);
+    if (step.from === null) board.size += 1;
     board.fence = Math.max(board.fence, step.fence);
   }
   const writes: BoardValuesWrite[] = [];
@@ -69,12 +86,16 @@ export function planBoardValues(
         throw new Error(`board_values: ${boardKeyId(board.key)} would hold ${users} users at ${value}`);
       if (users === 0) board.users.delete(value);
     }
-    writes.push({ ...board.key, fence: board.fence, after: { fence: board.fence, users: board.users } });
+    writes.push({
+      ...board.key,
+      fence: board.fence,
+      after: { fence: board.fence, users: board.users, top: board.top },
+    });
   }
   return writes;
 }
 
-/** One statement per board_values partition written: its whole histogram, at its fence. */
+/** One statement per board_values partition written: its whole histogram and top, at its fence. */
 export function boardValueStatements(
   sql: ShardCql,
   shard: number,
@@ -84,7 +105,13 @@ export function boardValueStatements(
     const partition = [write.window, write.bucket, write.metric, shard];
     return {
       query: sql.boardValuesWrite,
-      params: [...partition, encodeHistogram(write.after.users), write.fence, write.fence],
+      params: [
+        ...partition,
+        encodeHistogram(write.after.users),
+        encodeTop(write.after.top),
+        write.fence,
+        write.fence,
+      ],
       partition,
     };
   });

@@ -52,6 +52,7 @@ export interface BoardStep {
   readonly bucket: string;
   readonly metric: string;
   readonly fence: number;
+  readonly userId: string;
   readonly from: number | null;
   readonly to: number;
 }
@@ -218,7 +219,7 @@ export function planAggregates(
         const to = standingOf(work.types, metric).value;
         board.values.push(to);
         board.fence = fence;
-        if (from !== to) steps.push({ window, bucket, metric, fence, from, to });
+        if (from !== to) steps.push({ window, bucket, metric, fence, userId: event.userId, from, to });
       }
     }
     for (const key of reportCellKeys(record)) {

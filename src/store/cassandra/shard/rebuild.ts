@@ -4,6 +4,8 @@ import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
 import { encodeHistogram } from "./board-values.js";
+import { encodeTop, topOf } from "./board-top.js";
+import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION } from "./layout.js";
@@ -108,10 +110,10 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   await dropEarlierEpochs(ctx, epoch);
   const fenceOfShard = (shard: number): number => fenceOf(applied.get(shard) ?? -1, epoch);
   const statements: KeyedStatement[] = [...days];
-  // Users per board value of each shard (board_values), from the same board rows.
+  // Users per board value of each shard and its best users (board_values), from the same board rows.
   const histograms = new Map<
     string,
-    { board: (string | number)[]; fence: number; users: Map<number, number> }
+    { board: (string | number)[]; fence: number; users: Map<number, number>; members: RankedValue[] }
   >();
   for (const total of typeCounts.values()) {
     const fence = fenceOfShard(total.shard);
@@ -131,16 +133,19 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
         partition: board,
       });
       const id = board.join("\u0000");
-      const histogram = histograms.get(id) ?? { board, fence, users: new Map<number, number>() };
+      const histogram = histograms.get(id) ?? { board, fence, users: new Map<number, number>(), members: [] };
       histogram.users.set(value, (histogram.users.get(value) ?? 0) + 1);
+      histogram.members.push({ userId: total.userId, value });
       histograms.set(id, histogram);
     }
   }
-  const histogramStatements: KeyedStatement[] = [...histograms.values()].map(({ board, fence, users }) => ({
-    query: sql.boardValuesWrite,
-    params: [...board, encodeHistogram(users), fence, fence],
-    partition: board,
-  }));
+  const histogramStatements: KeyedStatement[] = [...histograms.values()].map(
+    ({ board, fence, users, members }) => ({
+      query: sql.boardValuesWrite,
+      params: [...board, encodeHistogram(users), encodeTop(topOf(members)), fence, fence],
+      partition: board,
+    }),
+  );
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
     const [day, scope, userId, type, category, group] = cell.params;

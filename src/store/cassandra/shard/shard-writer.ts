@@ -17,6 +17,7 @@ import {
 import { decideClaims, type ClaimsById } from "./claims.js";
 import { fenceOf } from "./fence.js";
 import { Lru } from "./lru.js";
+import { decodeTop, type BoardTop } from "./board-top.js";
 import {
   periodKeyId,
   planAggregates,
@@ -338,7 +339,7 @@ export class CassandraShardWriter implements ShardWriter {
         decodeHistogram(row?.["histogram"] as Buffer | null).map((bin) => [bin.value, bin.users]),
       );
       seen.highest = Math.max(seen.highest, fence);
-      state.set(id, { fence, users });
+      state.set(id, { fence, users, top: storedTop(row?.["top"] as Buffer | null, users.size) });
     });
     return state;
   }
@@ -541,4 +542,11 @@ function tallyChange(write: {
     byType,
   };
   return { period: { window: write.window, bucket: write.bucket }, tally };
+}
+
+/** A stored top cell: an empty shard's is empty; a missing one on a shard with users is not known. */
+function storedTop(cell: Buffer | null | undefined, values: number): BoardTop {
+  if (values === 0) return [];
+  const top = cell === null || cell === undefined ? [] : decodeTop(cell);
+  return top.length > 0 ? top : null;
 }

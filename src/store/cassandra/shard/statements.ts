@@ -20,6 +20,7 @@ export class ShardCql {
   readonly boardCountEqual: string;
   readonly boardValuesOf: string;
   readonly boardValuesWrite: string;
+  readonly boardTopOf: string;
 
   readonly cellsOfUsers: string;
   readonly cellsOfShard: string;
@@ -64,10 +65,11 @@ export class ShardCql {
     this.boardCountAbove = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value > ?`;
     this.boardCountEqual = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value = ?`;
 
-    // board_values (cql/005): users per value of one board shard, and the shard's fence.
-    this.boardValuesOf = `SELECT histogram, fence FROM ${ks}.board_values WHERE ${board}`;
-    this.boardValuesWrite = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, histogram, fence)
-      VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    // board_values (cql/005, cql/006): users per value of one board shard, its best users, its fence.
+    this.boardValuesOf = `SELECT histogram, top, fence FROM ${ks}.board_values WHERE ${board}`;
+    this.boardTopOf = `SELECT top FROM ${ks}.board_values WHERE ${board}`;
+    this.boardValuesWrite = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, histogram, top, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
     this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
