@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
 import { Kind, OperationTypeNode, type GraphQLError, type OperationDefinitionNode } from "graphql";
-import { handleProtocols, makeServer, type Context as WsContext } from "graphql-ws";
+import { handleProtocols, makeServer } from "graphql-ws";
 import { WebSocketServer } from "ws";
 import { LIVE_DELIVERY } from "../../graphql/resolvers/subscription-resolver.js";
 import type { App } from "../../app/app.js";
-import { ANONYMOUS, callerName, credentialFrom, type Authenticator, type Caller } from "../policy/auth.js";
+import { ANONYMOUS, callerName, type Authenticator } from "../policy/auth.js";
 import { formatGraphQLError, type ErrorPolicy } from "../graphql/format-error.js";
 import { errorFields } from "../../app/logger.js";
 import { GRAPHQL_PATH } from "../http/responses.js";
@@ -17,19 +17,7 @@ import { SharedSubscriptions, type LiveTarget } from "./shared-subscriptions.js"
 import { InboundScheduler } from "./inbound.js";
 import { LiveLimits, TOO_MANY_SOCKETS_CLOSE_CODE } from "./limits.js";
 import { attachTransport, type SocketExtra } from "./transport.js";
-
-/** Per connection: who connected, and what is running on it. */
-type Connection = {
-  caller?: Caller;
-  connectionId?: string;
-  /** The client its socket counts against (LiveLimits), once counted. */
-  client?: string;
-  /** Ends the in-flight tracking of single-result operations, by operation id. */
-  pending?: Map<string, () => void>;
-  /** Ids of subscriptions counted against the limits (from subscribe until complete). */
-  streams?: Set<string>;
-};
-type Ctx = WsContext<Record<string, unknown> | undefined, SocketExtra & Connection>;
+import { connectingCaller, type Connection, type ConnectionContext } from "./connection.js";
 
 /** Where the shared executor sends a subscription's pushes, by its request context. */
 const liveTargets = new WeakMap<object, LiveTarget>();
@@ -93,11 +81,9 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
 
   const server = makeServer<Record<string, unknown> | undefined, SocketExtra & Connection>({
     schema: app.schema,
-    onConnect: (ctx: Ctx) => {
+    onConnect: (ctx: ConnectionContext) => {
       if (refusing) return false;
-      const params = ctx.connectionParams ?? {};
-      const credential = credentialFrom((name) => paramOf(params, name) ?? ctx.extra.request.headers[name]);
-      const caller = authenticator.identify(credential);
+      const caller = connectingCaller(ctx, authenticator);
       // A wrong key ends the connection at once (4403) rather than failing each operation later.
       if (caller.kind === "invalid") return false;
       const client = clientKey(caller, ctx.extra.request.socket.remoteAddress);
@@ -124,16 +110,16 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
       });
       return true;
     },
-    onDisconnect: (ctx: Ctx) => {
+    onDisconnect: (ctx: ConnectionContext) => {
       metrics.websocketsOpen.dec();
       for (const end of ctx.extra.pending?.values() ?? []) end();
     },
-    onClose: (ctx: Ctx) => {
+    onClose: (ctx: ConnectionContext) => {
       if (ctx.extra.client !== undefined) limits.closeSocket(ctx.extra.client);
       for (const _ of ctx.extra.streams ?? []) release();
       ctx.extra.streams?.clear();
     },
-    onSubscribe: (ctx: Ctx, id, payload) => {
+    onSubscribe: (ctx: ConnectionContext, id, payload) => {
       if (refusing) return [shuttingDown()];
       const caller = ctx.extra.caller ?? { kind: "anonymous" };
       const verdict = pipeline.prepare({
@@ -180,7 +166,7 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? { ...result, errors: format(result.errors) } : undefined,
     onError: (_ctx, _id, _payload, errors) => format(errors),
-    onComplete: (ctx: Ctx, id) => {
+    onComplete: (ctx: ConnectionContext, id) => {
       if (ctx.extra.streams?.delete(id)) release();
       ctx.extra.pending?.get(id)?.();
       ctx.extra.pending?.delete(id);
@@ -214,12 +200,6 @@ export function serveGraphQLOverWebSocket(options: WebSocketOptions): WebSocketG
     limits.releaseSubscription();
     metrics.subscriptionsOpen.dec();
   }
-}
-
-/** connection_init payloads spell header names freely: `authorization`, `Authorization`, `X-API-Key`. */
-function paramOf(params: Record<string, unknown>, name: string): unknown {
-  const key = Object.keys(params).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : params[key];
 }
 
 /** Latest-wins for the subscriptions whose pushes are states, every push for the others. */
