@@ -11,13 +11,10 @@ describe("the operation pipeline both transports share", () => {
   beforeAll(async () => {
     server = await startTestServer();
     const { app } = server.instance;
-    const gate = new OperationGate(
-      app.schema,
-      { keysConfigured: true, queriesRequireKey: true },
-      { maxDepth: 10, maxCost: 10_000, maxAliases: 30 },
-      null,
-    );
-    pipeline = new OperationPipeline(app, gate);
+    // Keys required for queries, so that the gate has something to refuse.
+    const access = { keysConfigured: true, queriesRequireKey: true };
+    const limits = { maxDepth: 10, maxCost: 10_000, maxAliases: 30 };
+    pipeline = new OperationPipeline(app, new OperationGate(app.schema, access, limits, null));
   });
 
   afterAll(async () => {
