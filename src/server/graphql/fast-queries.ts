@@ -48,8 +48,8 @@ export class FastQueries {
     const document = this.pipeline.known(request.query);
     if (document === undefined) return null;
     const operation = getOperationAST(document, request.operationName ?? undefined);
+    // The type before the gate: a mutation must not take ingest tokens here and again in Apollo.
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
-    // The type first: a mutation must not take ingest tokens here and again in Apollo.
     if (this.pipeline.check(document, operation, request.variables ?? {}, context) !== null) return null;
     const result: ExecutionResult = await execute({
       schema: this.schema,
