@@ -6,6 +6,7 @@ import { FastQueries } from "../../src/server/graphql/fast-queries.js";
 import { measureOperation } from "../../src/server/policy/limits.js";
 import { OperationMeasures } from "../../src/server/policy/operation-measures.js";
 import { OperationGate } from "../../src/server/policy/operation-gate.js";
+import { OperationPipeline } from "../../src/server/graphql/operation-pipeline.js";
 import { createRequestContext } from "../../src/server/graphql/request-context.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -64,12 +65,13 @@ describe("the fast path for repeated queries", () => {
       { maxDepth: 10, maxCost: 10_000, maxAliases: 30 },
       null,
     );
-    const fast = new FastQueries(app.schema, gate);
+    const pipeline = new OperationPipeline(app, gate);
+    const fast = new FastQueries(app.schema, pipeline);
     const context = () => createRequestContext(app.services, ANONYMOUS, "127.0.0.1", "t", Deadline.none());
     const json = { contentType: "application/json", accept: undefined };
     const query = '{ score(userId: "alice") { score } }';
     expect(await fast.run({ query }, json, context())).toBeNull();
-    fast.learn(query, parse(query));
+    pipeline.remember(query, parse(query));
     const answer = await fast.run({ query }, json, context());
     expect(answer?.status).toBe(200);
     expect(answer?.headers.get("content-type")).toBe("application/json; charset=utf-8");
@@ -81,12 +83,12 @@ describe("the fast path for repeated queries", () => {
     expect(await fast.run({ query }, { accept: undefined, contentType: undefined }, context())).toBeNull();
 
     const failing = "{ leaderboard(first: 0) { nodes { rank } } }";
-    fast.learn(failing, parse(failing));
+    pipeline.remember(failing, parse(failing));
     expect(await fast.run({ query: failing }, json, context())).toBeNull();
 
     const mutation =
       'mutation { recordEvent(event: { id: "x", userId: "a", type: "T", occurredAt: "2024-01-01T00:00:00Z" }) { accepted } }';
-    fast.learn(mutation, parse(mutation));
+    pipeline.remember(mutation, parse(mutation));
     expect(await fast.run({ query: mutation }, json, context())).toBeNull();
     expect((await server.gql('{ events(userId: "a") { nodes { id } } }')).data).toEqual({
       events: { nodes: [] },

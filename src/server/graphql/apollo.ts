@@ -11,10 +11,9 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { inputErrorsPlugin, recodeApolloError } from "./apollo-errors.js";
 import type { App } from "../../app/app.js";
-import type { FastQueries } from "./fast-queries.js";
 import { formatError } from "./format-error.js";
 import type { Metrics } from "../../app/metrics.js";
-import type { OperationGate } from "../policy/operation-gate.js";
+import type { OperationPipeline } from "./operation-pipeline.js";
 import type { RequestContext } from "./request-context.js";
 import { RequestError } from "../http/request-errors.js";
 
@@ -26,16 +25,15 @@ import { RequestError } from "../http/request-errors.js";
  *
  * Per-request cost: Apollo keeps parsed and validated documents in its document store (an LRU
  * bounded at about 30 MiB, keyed by the query's hash), so a query seen before is neither parsed
- * nor validated again; the gate caches its measure per operation (operation-gate.ts). Apollo's
+ * nor validated again; the gate caches its measure per operation (operation-measures.ts). Apollo's
  * cache-control plugin, installed unless disabled, hooks every field's resolution to compute
  * cache hints that this API never sends (nothing here is cacheable by HTTP caches): disabled,
  * like inline tracing (for federation, which this schema is not).
  */
 export async function startApollo(
   app: App,
-  gate: OperationGate,
+  pipeline: OperationPipeline,
   metrics: Metrics,
-  fast: FastQueries,
 ): Promise<ApolloServer<RequestContext>> {
   const { development, hardening } = app.config;
   const apollo = new ApolloServer<RequestContext>({
@@ -55,7 +53,7 @@ export async function startApollo(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      gateAndErrorsPlugin(gate, metrics, fast),
+      gateAndErrorsPlugin(pipeline, metrics),
     ],
   });
   await apollo.start();
@@ -63,13 +61,13 @@ export async function startApollo(
 }
 
 /**
- * The operation gate before execution, and the count of errors sent: one plugin, one set of hooks
- * per request. A query that passes is handed to the fast path, which answers it from then on.
+ * The operation pipeline's gate before execution, and the count of errors sent: one plugin, one
+ * set of hooks per request. A document that passes is remembered by the pipeline, whence the fast
+ * path answers it from then on.
  */
 function gateAndErrorsPlugin(
-  gate: OperationGate,
+  pipeline: OperationPipeline,
   metrics: Metrics,
-  fast: FastQueries,
 ): ApolloServerPlugin<RequestContext> {
   const hooks = {
     async didResolveOperation({
@@ -83,15 +81,10 @@ function gateAndErrorsPlugin(
         const message = "subscriptions are served over WebSocket (graphql-ws) at this path, not over HTTP";
         throw new RequestError(message, "BAD_REQUEST", 400).forApollo();
       }
-      const refused = gate.check({
-        document,
-        operation,
-        variables: request.variables ?? {},
-        caller: contextValue.caller,
-        rateKey: contextValue.rateKey,
-      });
+      const refused = pipeline.check(document, operation, request.variables ?? {}, contextValue);
       if (refused) throw refused.forApollo();
-      if (request.query !== undefined && request.http?.method === "POST") fast.learn(request.query, document);
+      if (request.query !== undefined && request.http?.method === "POST")
+        pipeline.remember(request.query, document);
     },
     async willSendResponse({ response }: GraphQLRequestContextWillSendResponse<RequestContext>) {
       if (response.body.kind !== "single") return;

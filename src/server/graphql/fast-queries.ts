@@ -3,17 +3,12 @@ import {
   execute,
   getOperationAST,
   OperationTypeNode,
-  type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
 } from "graphql";
-import type { OperationGate } from "../policy/operation-gate.js";
+import type { OperationPipeline } from "./operation-pipeline.js";
 import type { RequestContext } from "./request-context.js";
 
-/** Documents remembered; past it the oldest learned is dropped (first in, first out). */
-const MAX_DOCUMENTS = 1_000;
-/** Longer queries are left to Apollo, so the cache holds at most about 20 MB of query text. */
-const MAX_QUERY_CHARS = 20_000;
 /** What Apollo answers a request without an Accept header, or one that accepts JSON. */
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -24,8 +19,8 @@ const JSON_TYPE = "application/json; charset=utf-8";
  * the query text with SHA-256 to find the parsed document, negotiates the media type, runs the
  * plugin hooks, clones the context): about 60 % of a bare node:http server's throughput is lost in
  * it alone on this machine. The fast path keeps what matters and skips the rest:
- * - only documents that Apollo has parsed and validated itself are run here (`learn` is called
- *   from the operation gate's hook), found by their text in a bounded map;
+ * - only documents already parsed and validated are run here, found by their text in the
+ *   operation pipeline's bounded cache (Apollo's gate hook remembers each one it passed);
  * - only queries, POSTed as JSON without `extensions`, to clients that accept plain JSON;
  * - the same operation gate (keys, Unicode, depth, cost) and the same resolvers, context and
  *   deadline run;
@@ -36,22 +31,10 @@ const JSON_TYPE = "application/json; charset=utf-8";
  * headers, a document seen for the first time) goes to Apollo unchanged.
  */
 export class FastQueries {
-  private readonly documents = new Map<string, DocumentNode>();
-
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly gate: OperationGate,
+    private readonly pipeline: OperationPipeline,
   ) {}
-
-  /** A document Apollo parsed and validated for this query text. */
-  learn(query: string, document: DocumentNode): void {
-    if (query.length > MAX_QUERY_CHARS || this.documents.has(query)) return;
-    if (this.documents.size >= MAX_DOCUMENTS) {
-      const oldest = this.documents.keys().next();
-      if (!oldest.done) this.documents.delete(oldest.value);
-    }
-    this.documents.set(query, document);
-  }
 
   /** The response, or null when Apollo must answer the request. */
   async run(
@@ -62,18 +45,12 @@ export class FastQueries {
     if (headers.contentType === undefined || !acceptsPlainJson(headers.accept)) return null;
     const request = plainRequest(body);
     if (request === null) return null;
-    const document = this.documents.get(request.query);
+    const document = this.pipeline.known(request.query);
     if (document === undefined) return null;
     const operation = getOperationAST(document, request.operationName ?? undefined);
+    // The type before the gate: a mutation must not take ingest tokens here and again in Apollo.
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
-    const refused = this.gate.check({
-      document,
-      operation,
-      variables: request.variables ?? {},
-      caller: context.caller,
-      rateKey: context.rateKey,
-    });
-    if (refused !== null) return null;
+    if (this.pipeline.check(document, operation, request.variables ?? {}, context) !== null) return null;
     const result: ExecutionResult = await execute({
       schema: this.schema,
       document,

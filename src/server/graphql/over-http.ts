@@ -2,14 +2,14 @@ import type { ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from "@apollo/server";
 import type { App } from "../../app/app.js";
 import { credentialFrom, type Authenticator } from "../policy/auth.js";
-import { Deadline, withDeadline } from "./deadline.js";
+import { withDeadline } from "./deadline.js";
 import type { Exchange } from "../http/exchange.js";
 import type { FastQueries } from "./fast-queries.js";
 import { BodyError, parseJsonBody, readBody } from "../http/body.js";
 import { refuse, refuseOperation } from "../http/responses.js";
 import type { InFlight } from "../http/in-flight.js";
-import { tokenLimitExceeded } from "../policy/limits.js";
-import { createRequestContext, type RequestContext } from "./request-context.js";
+import type { OperationPipeline } from "./operation-pipeline.js";
+import type { RequestContext } from "./request-context.js";
 import { clientGone, RequestError, timedOut } from "../http/request-errors.js";
 import { legacyStatus } from "../http/response-status.js";
 
@@ -17,6 +17,7 @@ export interface GraphQLOverHttpDeps {
   readonly app: App;
   readonly apollo: ApolloServer<RequestContext>;
   readonly fast: FastQueries;
+  readonly pipeline: OperationPipeline;
   readonly authenticator: Authenticator;
   readonly inFlight: InFlight;
 }
@@ -29,7 +30,7 @@ export interface GraphQLOverHttpDeps {
  * whose resolvers spend its CPU budget answers CPU_BUDGET_EXCEEDED (400).
  */
 export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange, url: URL) => Promise<void> {
-  const { app, apollo, fast, authenticator, inFlight } = deps;
+  const { app, apollo, fast, pipeline, authenticator, inFlight } = deps;
   const { hardening, maxBodyBytes } = app.config;
   return async (exchange, url) => {
     const { request, response } = exchange;
@@ -61,7 +62,7 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
     }
     const query =
       method === "POST" ? (body as { query?: unknown } | null)?.query : url.searchParams.get("query");
-    const tooLong = typeof query === "string" ? tokenLimitExceeded(query, hardening.maxTokens) : null;
+    const tooLong = typeof query === "string" ? pipeline.tooManyTokens(query) : null;
     if (tooLong) {
       app.metrics.graphqlErrors.inc({ code: tooLong.code, transport: "http" });
       refuseOperation(request, response, tooLong);
@@ -73,13 +74,8 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
     }
     const caller = authenticator.identify(credentialFrom((name) => headers.get(name)));
     exchange.caller = caller;
-    const context = createRequestContext(
-      app.services,
-      caller,
-      request.socket.remoteAddress,
-      exchange.requestId,
-      new Deadline(hardening.requestTimeoutMs, hardening.maxCpuMs),
-    );
+    // The operation's type is not known before Apollo parses it: every request gets the deadline.
+    const context = pipeline.context(caller, request.socket.remoteAddress, exchange.requestId);
     const viaApollo = (): Promise<HTTPGraphQLResponse> =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: url.search, body },

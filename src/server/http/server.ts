@@ -12,6 +12,7 @@ import { GRAPHQL_PATH, LIVENESS_PATH, refuse, sendJson } from "./responses.js";
 import { RouteTable, type Route } from "./routes.js";
 import { InFlight } from "./in-flight.js";
 import { OperationGate } from "../policy/operation-gate.js";
+import { OperationPipeline } from "../graphql/operation-pipeline.js";
 import { TokenBuckets } from "../policy/rate-limit.js";
 import { RequestError, shuttingDown } from "./request-errors.js";
 import { serveGraphQLOverWebSocket } from "../websocket/over-websocket.js";
@@ -60,10 +61,18 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
   const inFlight = new InFlight();
   enforceDeadlines(app.schema);
   const httpServer = createServer();
-  const websocket = serveGraphQLOverWebSocket({ httpServer, app, gate, authenticator, metrics, inFlight });
-  const fast = new FastQueries(app.schema, gate);
-  const apollo = await startApollo(app, gate, metrics, fast);
-  const serveGraphQL = graphqlOverHttp({ app, apollo, fast, authenticator, inFlight });
+  const pipeline = new OperationPipeline(app, gate);
+  const websocket = serveGraphQLOverWebSocket({
+    httpServer,
+    app,
+    pipeline,
+    authenticator,
+    metrics,
+    inFlight,
+  });
+  const fast = new FastQueries(app.schema, pipeline);
+  const apollo = await startApollo(app, pipeline, metrics);
+  const serveGraphQL = graphqlOverHttp({ app, apollo, fast, pipeline, authenticator, inFlight });
   const routes = new RouteTable(options.routes);
   let draining = false;
 
