@@ -11,7 +11,8 @@ import { SubscriptionService } from "../services/subscriptions.js";
 import type { EventReader, StoreLifecycle } from "../store/port.js";
 import { openBackend, type AggregatorHandle, type Backend, type BackendDeps } from "./backend.js";
 import type { Config } from "./config.js";
-import { instrumentIngest } from "./instrumentation.js";
+import { InstrumentedIngest } from "./instrumented-ingest.js";
+import type { ServedStore } from "./instrumented-store.js";
 import { errorFields, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 
@@ -33,12 +34,18 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Seams for tests: faults injected into the aggregator, and a decorator of the store served. */
+export interface AppHooks extends Pick<BackendDeps, "afterWriteStep"> {
+  /** Wraps the store the services read (tests count or slow its calls); the backend still closes it. */
+  readonly decorateStore?: (store: ServedStore) => ServedStore;
+}
+
 /** The composition root: picks the adapters the configuration names and wires the layers. */
 export async function createApp(
   config: Config,
   logger: Logger,
   metrics: Metrics = new Metrics({ processMetrics: false }),
-  faults: Pick<BackendDeps, "afterWriteStep"> = {},
+  hooks: AppHooks = {},
 ): Promise<App> {
   const pubsub = await openPubSub(config, logger);
   const feed = new ChangeFeed(pubsub, (error) =>
@@ -46,12 +53,19 @@ export async function createApp(
   );
   let backend: Backend;
   try {
-    backend = await openBackend(config, { pubsub, feed, metrics, logger, ...faults });
+    const { afterWriteStep } = hooks;
+    backend = await openBackend(config, {
+      pubsub,
+      feed,
+      metrics,
+      logger,
+      ...(afterWriteStep ? { afterWriteStep } : {}),
+    });
   } catch (error) {
     await pubsub.close();
     throw error;
   }
-  const { store } = backend;
+  const store = hooks.decorateStore?.(backend.store) ?? backend.store;
   const queries = new QueryService(store);
   const bots = new Set(config.botAccounts.map((login) => login.toLowerCase()));
   const subscriptions = new SubscriptionService(feed, queries, {
@@ -59,20 +73,22 @@ export async function createApp(
     onError: (error) => logger.warn("live update not computed", errorFields(error)),
   });
   const services: Services = {
-    ingest: new IngestService(backend.recorder, {
-      rules: config.rules,
-      maxBatchSize: config.maxBatchSize,
-      maxPayloadBytes: config.maxPayloadBytes,
-      maxFutureSkewMs: config.maxFutureSkewMs,
-      isRanked: (userId) => config.rankBots || !isBot(userId, bots),
-    }),
+    ingest: new InstrumentedIngest(
+      new IngestService(backend.recorder, {
+        rules: config.rules,
+        maxBatchSize: config.maxBatchSize,
+        maxPayloadBytes: config.maxPayloadBytes,
+        maxFutureSkewMs: config.maxFutureSkewMs,
+        isRanked: (userId) => config.rankBots || !isBot(userId, bots),
+      }),
+      metrics,
+    ),
     queries,
     subscriptions,
     reports: new ReportService(store, config.maxReportDays),
     rules: config.rules,
     maxPageSize: config.maxPageSize,
   };
-  instrumentIngest(services.ingest, metrics);
   const schema = await createSchema();
   try {
     await subscriptions.start();

@@ -7,7 +7,7 @@ import type { AfterWriteStep } from "../store/cassandra/shard/shard-writer.js";
 import type { EventReader, StoreLifecycle } from "../store/port.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Config } from "./config.js";
-import { instrumentStore } from "./instrumentation.js";
+import { InstrumentedEventStore } from "./instrumented-store.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
@@ -56,7 +56,7 @@ export async function openBackend(config: Config, deps: BackendDeps): Promise<Ba
       writer: "thread",
     });
     await raw.migrate();
-    const store = instrumentStore(raw, deps.metrics);
+    const store = new InstrumentedEventStore(raw, deps.metrics);
     return {
       store,
       recorder: new DirectRecorder(store, deps.feed),

@@ -10,7 +10,7 @@ import { ensureTopic } from "../services/kafka/topic.js";
 import { createLogFedStore } from "../store/cassandra/log-fed-store.js";
 import { RefusedError, type AggregatorHandle, type Backend, type BackendDeps } from "./backend.js";
 import type { CassandraConfig, LogConfig } from "./config.js";
-import { instrumentStore } from "./instrumentation.js";
+import { InstrumentedReader } from "./instrumented-store.js";
 import { errorFields } from "./logger.js";
 
 type KafkaConfig = Extract<LogConfig, { kind: "kafka" }>;
@@ -38,7 +38,7 @@ export async function openKafkaBackend(
     },
     deps.afterWriteStep ? { afterWriteStep: deps.afterWriteStep } : {},
   );
-  const store = instrumentStore(raw, deps.metrics);
+  const store = new InstrumentedReader(raw, deps.metrics);
   const warn = (message: string, error?: unknown): void =>
     deps.logger.warn(message, error === undefined ? {} : errorFields(error));
   const channel = appliedChannel(kafka.topic);

@@ -47,7 +47,11 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-/** pino, writing one JSON object per line: `time`, `level` (a name), `message`, then fields. */
+/**
+ * pino, writing one JSON object per line: `level` (a name), `time`, `pid`, the fields, then
+ * `message`. Lines are redacted and written unbuffered to stderr (or `destination`); the
+ * unredacted() twin writes to buffered stderr instead, unless a destination is given.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const settings = {

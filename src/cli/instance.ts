@@ -1,5 +1,5 @@
 import { GitHubPoller } from "../sources/github/poller.js";
-import { createApp, type App } from "../app/app.js";
+import { createApp, type App, type AppHooks } from "../app/app.js";
 import type { Config } from "../app/config.js";
 import { loadGitHubConfig, type GitHubConfig } from "../sources/github/config.js";
 import { graphiqlRoutes } from "../server/routes/graphiql.js";
@@ -25,8 +25,9 @@ export async function startInstance(
   config: Config,
   logger: Logger,
   github: GitHubConfig = loadGitHubConfig(),
+  hooks: AppHooks = {},
 ): Promise<Instance> {
-  const app = await createApp(config, logger, new Metrics());
+  const app = await createApp(config, logger, new Metrics(), hooks);
   try {
     const server = await startServer(app, {
       host: config.host,

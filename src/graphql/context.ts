@@ -1,5 +1,5 @@
 import type { ScoringRules } from "../domain/scoring.js";
-import type { IngestService } from "../services/ingest.js";
+import type { Ingest } from "../services/ingest.js";
 import type { QueryService } from "../services/queries.js";
 import type { ReportService } from "../services/reports.js";
 import type { SubscriptionService } from "../services/subscriptions.js";
@@ -7,7 +7,7 @@ import { createLoaders, type Loaders } from "./loaders.js";
 
 /** Everything resolvers need, built once per process. */
 export interface Services {
-  readonly ingest: IngestService;
+  readonly ingest: Ingest;
   readonly queries: QueryService;
   readonly subscriptions: SubscriptionService;
   readonly reports: ReportService;

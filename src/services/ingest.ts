@@ -99,11 +99,17 @@ export class DirectRecorder implements Recorder {
   }
 }
 
+/** What every recording path (GraphQL, webhooks, poller, import) calls: IngestService, or a decorator of it. */
+export interface Ingest {
+  readonly maxBatchSize: number;
+  record(drafts: readonly EventDraft[], wait?: WaitMode): Promise<IngestResult>;
+}
+
 /**
  * Records events: validates each item, scores it and hands the valid ones to the recorder in
  * one call; valid items are recorded even when other items are rejected.
  */
-export class IngestService {
+export class IngestService implements Ingest {
   constructor(
     private readonly recorder: Recorder,
     private readonly options: IngestOptions,

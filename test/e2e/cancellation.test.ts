@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ReportSource } from "../../src/store/port.js";
+import type { ReportRollup, ReportScope } from "../../src/store/port.js";
 import { githubReadyEvents } from "../support/board-truth.js";
+import { ForwardingStore } from "../support/forwarding-store.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const REPORT = `{ report(from: "2014-01-02", to: "2015-01-03", groupBy: [DAY, TYPE]) { rows { period type events users } } }`;
@@ -20,16 +21,21 @@ describe("cancellation of store work", () => {
   });
 
   async function serverCountingDays(env: Record<string, string> = {}): Promise<{ reads: () => number }> {
-    server = await startTestServer(env);
-    await server.instance.app.recorder.record(githubReadyEvents(1_000), "APPLIED");
-    const store = server.instance.app.store as ReportSource;
-    const rollups = store.reportRollups!.bind(store);
     let reads = 0;
-    store.reportRollups = async (day, scope) => {
-      reads += 1;
-      await sleep(20);
-      return rollups(day, scope);
-    };
+    class SlowRollups extends ForwardingStore {
+      protected override async rollups(
+        read: (day: string, scope: ReportScope) => Promise<ReportRollup[]>,
+        day: string,
+        scope: ReportScope,
+      ): Promise<ReportRollup[]> {
+        reads += 1;
+        await sleep(20);
+        return read(day, scope);
+      }
+    }
+    server = await startTestServer(env, { decorateStore: (store) => new SlowRollups(store) });
+    expect(server.instance.app.store.reportRollups).toBeDefined();
+    await server.instance.app.recorder.record(githubReadyEvents(1_000), "APPLIED");
     return { reads: () => reads };
   }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventReader } from "../../src/store/port.js";
+import type { Period } from "../../src/domain/time.js";
+import type { UserTally } from "../../src/store/port.js";
+import { ForwardingStore } from "../support/forwarding-store.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 describe("per-request DataLoader", () => {
@@ -7,14 +9,14 @@ describe("per-request DataLoader", () => {
   let talliesCalls = 0;
 
   beforeAll(async () => {
-    server = await startTestServer();
     // Count real store calls (the store stays real; only the call is counted).
-    const store: EventReader = server.instance.app.store;
-    const tallies = store.tallies.bind(store);
-    store.tallies = (userIds, period) => {
-      talliesCalls += 1;
-      return tallies(userIds, period);
-    };
+    class CountingTallies extends ForwardingStore {
+      override tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
+        talliesCalls += 1;
+        return super.tallies(userIds, period);
+      }
+    }
+    server = await startTestServer({}, { decorateStore: (store) => new CountingTallies(store) });
     const events = Array.from({ length: 40 }, (_, i) => ({
       id: `n${i}`,
       userId: `user${i % 20}`,

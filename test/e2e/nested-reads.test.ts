@@ -1,9 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventReader } from "../../src/store/port.js";
 import { bruteBoard } from "../support/board-truth.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { periodOf } from "../../src/domain/time.js";
-import type { ReadyEvent } from "../../src/store/port.js";
+import type {
+  BoardStandings,
+  HistoryQuery,
+  LeaderboardQuery,
+  ReadyEvent,
+  Standing,
+  StoredEvent,
+  UserTally,
+} from "../../src/store/port.js";
+import type { Period } from "../../src/domain/time.js";
+import { ForwardingStore } from "../support/forwarding-store.js";
 
 type Method = "tallies" | "standings" | "histories" | "history" | "leaderboard";
 
@@ -24,18 +33,36 @@ describe("nested fields under leaderboard rows", () => {
   }));
 
   beforeAll(async () => {
-    server = await startTestServer();
-    const store: EventReader = server.instance.app.store;
-    for (const method of ["tallies", "standings", "histories", "history", "leaderboard"] as const) {
-      const real = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
-      (store as unknown as Record<Method, (...args: unknown[]) => Promise<unknown>>)[method] = (...args) => {
-        calls.set(method, (calls.get(method) ?? 0) + 1);
-        if (method === "standings" && failStandings && args[2] === "IssuesEvent") {
+    const count = (method: Method): void => void calls.set(method, (calls.get(method) ?? 0) + 1);
+    class CountingStore extends ForwardingStore {
+      override tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
+        count("tallies");
+        return super.tallies(userIds, period);
+      }
+      override standings(...args: Parameters<ForwardingStore["standings"]>): Promise<BoardStandings> {
+        count("standings");
+        if (failStandings && args[2] === "IssuesEvent") {
           return Promise.reject(new Error("standings of IssuesEvent unavailable"));
         }
-        return real(...args);
-      };
+        return super.standings(...args);
+      }
+      override histories(
+        userIds: readonly string[],
+        query: Omit<HistoryQuery, "userId">,
+      ): Promise<StoredEvent[][]> {
+        count("histories");
+        return super.histories(userIds, query);
+      }
+      override history(query: HistoryQuery): Promise<StoredEvent[]> {
+        count("history");
+        return super.history(query);
+      }
+      override leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
+        count("leaderboard");
+        return super.leaderboard(query);
+      }
     }
+    server = await startTestServer({}, { decorateStore: (store) => new CountingStore(store) });
     await server.gql(`mutation ($e: [EventInput!]!) { recordEvents(events: $e) { accepted } }`, {
       e: events,
     });

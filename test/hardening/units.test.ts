@@ -8,7 +8,8 @@ import { prefersGraphQLResponse } from "../../src/server/http/responses.js";
 import { InFlight } from "../../src/server/http/in-flight.js";
 import { measureOperation, tokenLimitExceeded, tokenLimitRefusal } from "../../src/server/policy/limits.js";
 import { eventsRequested, TokenBuckets } from "../../src/server/policy/rate-limit.js";
-import { isStoreUnavailable } from "../../src/server/graphql/store-errors.js";
+import { isCassandraUnavailable } from "../../src/store/cassandra/errors.js";
+import { isSqliteUnavailable } from "../../src/store/sqlite/errors.js";
 import type { GraphQLSchema } from "graphql";
 
 describe("operation measurement", () => {
@@ -175,6 +176,8 @@ describe("credentials", () => {
 });
 
 describe("error classification", () => {
+  // Each adapter knows its own driver's errors; together they cover every store.
+  const isStoreUnavailable = (error: unknown) => isCassandraUnavailable(error) || isSqliteUnavailable(error);
   const named = (name: string, extra: Record<string, unknown> = {}) =>
     Object.assign(Object.assign(new Error("x"), { name }), extra);
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
+import type { AppHooks } from "../../src/app/app.js";
 import type { AggregatorHandle } from "../../src/app/backend.js";
 import { loadConfig, type Config } from "../../src/app/config.js";
 import { createJsonLogger } from "../../src/app/logger.js";
@@ -47,14 +48,15 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /**
  * Starts the real server in-process on a random loopback port, on an in-memory store unless told
  * otherwise. On the Kafka log it also runs an aggregator in the process (as `serve --aggregate`)
- * unless `aggregate` is false.
+ * unless `aggregate` is false. `decorateStore` wraps the store the services read (to count or slow calls).
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { aggregate?: boolean } = {},
+  options: { aggregate?: boolean; decorateStore?: AppHooks["decorateStore"] } = {},
 ): Promise<TestServer> {
   const config = testConfig(env);
-  const started = await startInstance(config, createJsonLogger("silent"));
+  const hooks: AppHooks = options.decorateStore ? { decorateStore: options.decorateStore } : {};
+  const started = await startInstance(config, createJsonLogger("silent"), undefined, hooks);
   const aggregator =
     options.aggregate !== false && started.app.startAggregator ? await started.app.startAggregator() : null;
   const instance: Instance = {

@@ -26,7 +26,7 @@ export class Standing {
   @Field(() => String, { nullable: true, description: "The event type ranked by, or null for score." })
   type!: string | null;
 
-  /** Reference time the window was resolved at; lets `user` fields default to the same window. */
+  /** Reference time the window was resolved at: boardSize and percentile resolve the same period from it. */
   at!: Date;
 
   /** The board's group or category, for its size and percentiles; null for the whole board. */

@@ -2,7 +2,8 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLError, GraphQLFormattedError } from "graphql";
 import { errorFields, type Logger } from "../../app/logger.js";
 import { LogUnavailableError } from "../../services/log/ports.js";
-import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from "./store-errors.js";
+import { StoreUnavailableError } from "../../store/errors.js";
+import { STORE_UNAVAILABLE_MESSAGE } from "./store-errors.js";
 
 export interface ErrorPolicy {
   readonly logger: Logger;
@@ -37,8 +38,9 @@ export function formatError(
     });
     return { message: cause.message, ...path, extensions: { code: "LOG_UNAVAILABLE", retryAfterSeconds: 1 } };
   }
-  if (isStoreUnavailable(cause)) {
-    policy.logger.warn("store unavailable", { path: formatted.path, ...errorFields(cause) });
+  if (cause instanceof StoreUnavailableError) {
+    // The driver's own error says what failed (host, timeout); the client never sees it.
+    policy.logger.warn("store unavailable", { path: formatted.path, ...errorFields(cause.cause ?? cause) });
     return {
       message: STORE_UNAVAILABLE_MESSAGE,
       ...path,

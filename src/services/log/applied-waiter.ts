@@ -42,7 +42,12 @@ export class AppliedWaiter {
 
   /** Starts listening for notices. */
   start(): void {
-    listenForNotices(this.pubsub, this.options.channel, (notice) => this.onNotice(notice)).then(
+    listenForNotices(
+      this.pubsub,
+      this.options.channel,
+      (notice) => this.onNotice(notice),
+      () => this.options.warn(`a message on ${this.options.channel} is not an applied notice; skipped`),
+    ).then(
       (unlisten) => {
         if (this.stop.signal.aborted) unlisten();
         else this.unlisten = unlisten;

@@ -10,21 +10,42 @@ export function appliedChannel(log: string): string {
   return `eventscore.applied.v1.${log}`;
 }
 
-const OUTCOMES = new Set<AppendOutcome>(["duplicate", "conflict"]);
+type NotInserted = Exclude<AppendOutcome, "inserted">;
 
-export function publishNotice(pubsub: PubSub, channel: string, notice: AppliedNotice): Promise<void> {
-  return pubsub.publish(channel, notice as unknown as JsonValue);
+const NOT_INSERTED: ReadonlySet<unknown> = new Set<NotInserted>(["duplicate", "conflict"]);
+
+function isNotInserted(value: unknown): value is NotInserted {
+  return NOT_INSERTED.has(value);
 }
 
-/** Calls `handler` with each notice from any aggregator; messages that are not notices are skipped. */
+export function publishNotice(pubsub: PubSub, channel: string, notice: AppliedNotice): Promise<void> {
+  return pubsub.publish(channel, toMessage(notice));
+}
+
+/** The notice as the JSON that asNotice reads back, field by field. */
+function toMessage(notice: AppliedNotice): JsonValue {
+  return {
+    shard: notice.shard,
+    fromOffset: notice.fromOffset,
+    toOffset: notice.toOffset,
+    notInserted: notice.notInserted.map(([offset, outcome]) => [offset, outcome]),
+  };
+}
+
+/**
+ * Calls `handler` with each notice from any aggregator; messages that are not notices are skipped
+ * and reported to `skipped` (another version, or another program, on the channel).
+ */
 export function listenForNotices(
   pubsub: PubSub,
   channel: string,
   handler: (notice: AppliedNotice) => void,
+  skipped: () => void = () => undefined,
 ): Promise<Unlisten> {
   return pubsub.listen(channel, (message) => {
     const notice = asNotice(message);
     if (notice !== null) handler(notice);
+    else skipped();
   });
 }
 
@@ -34,13 +55,12 @@ export function asNotice(message: JsonValue): AppliedNotice | null {
   const { shard, fromOffset, toOffset, notInserted } = message;
   if (!isOffset(shard) || !isOffset(fromOffset) || !isOffset(toOffset) || !Array.isArray(notInserted))
     return null;
-  const pairs: [number, Exclude<AppendOutcome, "inserted">][] = [];
+  const pairs: [number, NotInserted][] = [];
   for (const pair of notInserted) {
     if (!Array.isArray(pair) || pair.length !== 2) return null;
     const [offset, outcome] = pair;
-    if (!isOffset(offset) || typeof outcome !== "string" || !OUTCOMES.has(outcome as AppendOutcome))
-      return null;
-    pairs.push([offset, outcome as Exclude<AppendOutcome, "inserted">]);
+    if (!isOffset(offset) || !isNotInserted(outcome)) return null;
+    pairs.push([offset, outcome]);
   }
   return { shard, fromOffset, toOffset, notInserted: pairs };
 }

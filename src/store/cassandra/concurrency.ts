@@ -1,4 +1,7 @@
-/** Maps with at most `limit` promises pending; results keep the input order. */
+/**
+ * Maps with at most `limit` calls of `fn` pending; results keep the input order. The first failure
+ * rejects the result, while the calls already started (and the items left) still run to the end.
+ */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
   limit: number,

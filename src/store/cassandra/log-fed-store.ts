@@ -17,6 +17,7 @@ import type {
   UserTally,
 } from "../port.js";
 import { mapConcurrent } from "./concurrency.js";
+import { cassandraCall } from "./errors.js";
 import { toNumber, toText } from "./context.js";
 import { readHistory, type HistoryContext } from "./history.js";
 import { runMigrations } from "./migrations.js";
@@ -80,8 +81,10 @@ export class CassandraLogFedStore implements LogFedStore {
     });
   }
 
-  async ping(): Promise<void> {
-    await this.client.execute("SELECT release_version FROM system.local", [], { isIdempotent: true });
+  ping(): Promise<void> {
+    return cassandraCall(async () => {
+      await this.client.execute("SELECT release_version FROM system.local", [], { isIdempotent: true });
+    });
   }
 
   async close(): Promise<void> {
@@ -104,127 +107,145 @@ export class CassandraLogFedStore implements LogFedStore {
     return rebuildLogFed(this.ctx);
   }
 
-  async appliedOffsets(): Promise<Map<number, number>> {
-    const result = await this.client.execute(this.ctx.sql.progressRead, [], {
-      prepare: true,
-      isIdempotent: true,
-    });
-    return new Map(
-      result.rows.map((row) => [toNumber(row["log_partition"]), toNumber(row["applied_offset"])]),
-    );
-  }
-
-  async outcomesOf(records: readonly (LogRecord & { readonly shard: number })[]): Promise<AppendOutcome[]> {
-    return mapConcurrent(records, this.ctx.concurrency, async ({ shard, offset, event }) => {
-      const result = await this.client.execute(this.ctx.sql.claimsOf, [event.id], {
+  appliedOffsets(): Promise<Map<number, number>> {
+    return cassandraCall(async () => {
+      const result = await this.client.execute(this.ctx.sql.progressRead, [], {
         prepare: true,
         isIdempotent: true,
       });
-      const own = result.rows.find((row) => toText(row["user_id"]) === event.userId);
-      if (own === undefined) return "conflict";
-      if (toNumber(own["log_partition"]) === shard && toNumber(own["log_offset"]) === offset)
-        return "inserted";
-      return toText(own["fingerprint"]) === event.fingerprint ? "duplicate" : "conflict";
+      return new Map(
+        result.rows.map((row) => [toNumber(row["log_partition"]), toNumber(row["applied_offset"])]),
+      );
+    });
+  }
+
+  outcomesOf(records: readonly (LogRecord & { readonly shard: number })[]): Promise<AppendOutcome[]> {
+    return cassandraCall(async () => {
+      return mapConcurrent(records, this.ctx.concurrency, async ({ shard, offset, event }) => {
+        const result = await this.client.execute(this.ctx.sql.claimsOf, [event.id], {
+          prepare: true,
+          isIdempotent: true,
+        });
+        const own = result.rows.find((row) => toText(row["user_id"]) === event.userId);
+        if (own === undefined) return "conflict";
+        if (toNumber(own["log_partition"]) === shard && toNumber(own["log_offset"]) === offset)
+          return "inserted";
+        return toText(own["fingerprint"]) === event.fingerprint ? "duplicate" : "conflict";
+      });
     });
   }
 
   history(query: HistoryQuery): Promise<StoredEvent[]> {
-    return readHistory(this.history$, query);
-  }
-
-  histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
-    return mapConcurrent(userIds, this.ctx.concurrency, (userId) =>
-      readHistory(this.history$, { ...query, userId }),
-    );
-  }
-
-  /** One single-partition read per user, concurrently. */
-  async tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
-    return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
-      const rows = await this.typeCountRows(userId, period);
-      const byType: TypeTally[] = rows
-        .filter((row) => row.events !== 0 && !isScopeMetric(row.type))
-        .map((row) => ({ type: row.type, count: row.events, points: row.points }))
-        .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-      const count = byType.reduce((sum, t) => sum + t.count, 0);
-      const points = byType.reduce((sum, t) => sum + t.points, 0);
-      return { userId, count, points, byType };
+    return cassandraCall(async () => {
+      return readHistory(this.history$, query);
     });
   }
 
-  async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
-    const shards = await this.layout.shards();
-    const board = boardKeyOf(query.period, query.type, query.scope ?? null);
-    return readBoardPage(this.ctx, board, shards, query.after, query.limit);
+  histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
+    return cassandraCall(async () => {
+      return mapConcurrent(userIds, this.ctx.concurrency, (userId) =>
+        readHistory(this.history$, { ...query, userId }),
+      );
+    });
   }
 
-  async leaderboardBefore(
+  /** One single-partition read per user, concurrently. */
+  tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
+    return cassandraCall(async () => {
+      return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
+        const rows = await this.typeCountRows(userId, period);
+        const byType: TypeTally[] = rows
+          .filter((row) => row.events !== 0 && !isScopeMetric(row.type))
+          .map((row) => ({ type: row.type, count: row.events, points: row.points }))
+          .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+        const count = byType.reduce((sum, t) => sum + t.count, 0);
+        const points = byType.reduce((sum, t) => sum + t.points, 0);
+        return { userId, count, points, byType };
+      });
+    });
+  }
+
+  leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
+    return cassandraCall(async () => {
+      const shards = await this.layout.shards();
+      const board = boardKeyOf(query.period, query.type, query.scope ?? null);
+      return readBoardPage(this.ctx, board, shards, query.after, query.limit);
+    });
+  }
+
+  leaderboardBefore(
     query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
   ): Promise<Standing[]> {
-    const shards = await this.layout.shards();
-    const board = boardKeyOf(query.period, query.type, query.scope ?? null);
-    return readBoardPageBefore(this.ctx, board, shards, query.before, query.limit);
+    return cassandraCall(async () => {
+      const shards = await this.layout.shards();
+      const board = boardKeyOf(query.period, query.type, query.scope ?? null);
+      return readBoardPageBefore(this.ctx, board, shards, query.before, query.limit);
+    });
   }
 
   /**
    * Each value comes from the user's own counts; the board's size and every rank from its
    * histogram (every shard's users per value), read once, alongside the counts.
    */
-  async standings(
+  standings(
     userIds: readonly string[],
     period: Period,
     type: string | null,
     scope: BoardScope | null = null,
   ): Promise<BoardStandings> {
-    const board = boardKeyOf(period, type, scope);
-    const shards = await this.layout.shards();
-    const counter = boardCounter(this.ctx, board, shards);
-    const [values, total, ranker] = await Promise.all([
-      mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
-        const rows = await this.typeCountRows(userId, period);
-        const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
-        return standing.member ? standing.value : null;
-      }),
-      counter.total(),
-      counter.ranker(),
-    ]);
-    const standings = userIds.map((userId, i): Standing | null => {
-      const value = values[i] ?? null;
-      return value === null ? null : { userId, value, rank: ranker(value) };
+    return cassandraCall(async () => {
+      const board = boardKeyOf(period, type, scope);
+      const shards = await this.layout.shards();
+      const counter = boardCounter(this.ctx, board, shards);
+      const [values, total, ranker] = await Promise.all([
+        mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
+          const rows = await this.typeCountRows(userId, period);
+          const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
+          return standing.member ? standing.value : null;
+        }),
+        counter.total(),
+        counter.ranker(),
+      ]);
+      const standings = userIds.map((userId, i): Standing | null => {
+        const value = values[i] ?? null;
+        return value === null ? null : { userId, value, rank: ranker(value) };
+      });
+      return { total, standings };
     });
-    return { total, standings };
   }
 
   /** Every shard's partition of the day and scope; "" in category and group means none. */
-  async reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
-    const shards = await this.layout.shards();
-    const perShard = await mapConcurrent(
-      Array.from({ length: shards }, (_, shard) => shard),
-      this.ctx.concurrency,
-      async (shard) => {
-        const result = await this.client.execute(this.ctx.sql.cellsOfShard, [day, scope, shard], {
-          prepare: true,
-          isIdempotent: true,
-          fetchSize: 5000,
-        });
-        const cells: ReportCell[] = [];
-        for await (const row of result) {
-          const category = toText(row["category"]);
-          const group = toText(row["group_name"]);
-          cells.push({
-            day,
-            type: toText(row["type"]),
-            category: category === "" ? null : category,
-            group: group === "" ? null : group,
-            userId: toText(row["user_id"]),
-            events: toNumber(row["events"]),
-            points: toNumber(row["points"]),
+  reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
+    return cassandraCall(async () => {
+      const shards = await this.layout.shards();
+      const perShard = await mapConcurrent(
+        Array.from({ length: shards }, (_, shard) => shard),
+        this.ctx.concurrency,
+        async (shard) => {
+          const result = await this.client.execute(this.ctx.sql.cellsOfShard, [day, scope, shard], {
+            prepare: true,
+            isIdempotent: true,
+            fetchSize: 5000,
           });
-        }
-        return cells;
-      },
-    );
-    return perShard.flat();
+          const cells: ReportCell[] = [];
+          for await (const row of result) {
+            const category = toText(row["category"]);
+            const group = toText(row["group_name"]);
+            cells.push({
+              day,
+              type: toText(row["type"]),
+              category: category === "" ? null : category,
+              group: group === "" ? null : group,
+              userId: toText(row["user_id"]),
+              events: toNumber(row["events"]),
+              points: toNumber(row["points"]),
+            });
+          }
+          return cells;
+        },
+      );
+      return perShard.flat();
+    });
   }
 
   private async typeCountRows(

@@ -136,12 +136,18 @@ async function acquireLease(client: Client, ks: string, owner: string): Promise<
 /** Polls every node's schema version until they agree (the driver also waits after each DDL). */
 export async function waitForSchemaAgreement(client: Client): Promise<void> {
   const deadline = Date.now() + AGREEMENT_WAIT_MS;
-  // checkSchemaAgreement exists at run time (driver 4.x) but is missing from its typings.
-  const metadata = client.metadata as unknown as { checkSchemaAgreement(): Promise<boolean> };
-  while (!(await metadata.checkSchemaAgreement())) {
+  const { metadata } = client;
+  if (!canCheckSchemaAgreement(metadata))
+    throw new Error("migrations: this cassandra-driver cannot check schema agreement (driver 4.x needed)");
+  while ((await metadata.checkSchemaAgreement()) !== true) {
     if (Date.now() > deadline) throw new Error("migrations: nodes did not reach schema agreement in time");
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** checkSchemaAgreement exists at run time (driver 4.x) but is missing from its typings. */
+function canCheckSchemaAgreement(metadata: object): metadata is { checkSchemaAgreement(): Promise<unknown> } {
+  return "checkSchemaAgreement" in metadata && typeof metadata.checkSchemaAgreement === "function";
 }
 
 /** A name-based UUID (version 3 layout over SHA-256) so every process picks the same table id. */

@@ -1,8 +1,9 @@
 /**
- * SQLite schema, as numbered migrations. Each table says which query it serves. The embedded
- * store writes in one transaction and needs no log-partition ownership, so its tables follow the
- * queries directly; the Cassandra tables in cql/ serve the same queries split by owner (the log
- * partition) and by shard (docs/cassandra.md).
+ * SQLite schema, as numbered migrations. Each table and index says which store call it serves
+ * (user_numbers is report_rollups' dictionary). The embedded store writes each append in one
+ * transaction and needs no log-partition ownership, so its tables follow the queries directly;
+ * the Cassandra tables in cql/ serve the same queries split by owner (the log partition) and by
+ * shard (docs/cassandra.md).
  */
 import type { Database } from "better-sqlite3";
 import { backfillRollups } from "./rollups-backfill.js";

@@ -29,6 +29,7 @@ import type {
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqliteRollups } from "./rollups.js";
 import { SqliteStatements } from "./statements.js";
+import { sqliteCall } from "./errors.js";
 import { WriterThread } from "./writer.js";
 
 export interface SqliteStoreOptions {
@@ -140,8 +141,8 @@ export class SqliteStore implements EventStore, ReportSource {
     await this.writer?.start();
   }
 
-  async ping(): Promise<void> {
-    this.db.prepare("SELECT 1").get();
+  ping(): Promise<void> {
+    return sqliteCall(() => void this.db.prepare("SELECT 1").get());
   }
 
   async close(): Promise<void> {
@@ -153,8 +154,12 @@ export class SqliteStore implements EventStore, ReportSource {
     return (await this.appendWithChanges(events)).outcomes;
   }
 
-  async appendWithChanges(events: readonly Appendable[]): Promise<AppendResult> {
-    if (this.writer) return this.writer.append(events);
+  /** In the thread when there is one, else on this connection; a busy or failing database is StoreUnavailableError. */
+  appendWithChanges(events: readonly Appendable[]): Promise<AppendResult> {
+    return sqliteCall(() => (this.writer ? this.writer.append(events) : this.appendHere(events)));
+  }
+
+  private appendHere(events: readonly Appendable[]): AppendResult {
     const s = this.ready();
     const run = this.db.transaction((): AppendResult => {
       const outcomes: AppendOutcome[] = [];
@@ -189,12 +194,12 @@ export class SqliteStore implements EventStore, ReportSource {
     return run.immediate();
   }
 
-  async history(query: HistoryQuery): Promise<StoredEvent[]> {
-    return this.readHistory(query);
+  history(query: HistoryQuery): Promise<StoredEvent[]> {
+    return sqliteCall(() => this.readHistory(query));
   }
 
-  async histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
-    return userIds.map((userId) => this.readHistory({ ...query, userId }));
+  histories(userIds: readonly string[], query: Omit<HistoryQuery, "userId">): Promise<StoredEvent[][]> {
+    return sqliteCall(() => userIds.map((userId) => this.readHistory({ ...query, userId })));
   }
 
   private readHistory(query: HistoryQuery): StoredEvent[] {
@@ -222,62 +227,68 @@ export class SqliteStore implements EventStore, ReportSource {
     return rows.sort(newestFirst).slice(0, query.limit).map(toStoredEvent);
   }
 
-  async tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
-    const s = this.ready();
-    const rows = s.tallies.all({
-      users: JSON.stringify(userIds),
-      window: period.window,
-      bucket: period.bucket,
-    });
-    const byUser = new Map<
-      string,
-      UserTally & { byType: { type: string; count: number; points: number }[] }
-    >();
-    for (const row of rows) {
-      let tally = byUser.get(row.user_id);
-      if (!tally) {
-        tally = { userId: row.user_id, count: 0, points: 0, byType: [] };
-        byUser.set(row.user_id, tally);
+  tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
+    return sqliteCall(async () => {
+      const s = this.ready();
+      const rows = s.tallies.all({
+        users: JSON.stringify(userIds),
+        window: period.window,
+        bucket: period.bucket,
+      });
+      const byUser = new Map<
+        string,
+        UserTally & { byType: { type: string; count: number; points: number }[] }
+      >();
+      for (const row of rows) {
+        let tally = byUser.get(row.user_id);
+        if (!tally) {
+          tally = { userId: row.user_id, count: 0, points: 0, byType: [] };
+          byUser.set(row.user_id, tally);
+        }
+        tally.byType.push({ type: row.type, count: row.events, points: row.points });
+        (tally as { count: number }).count += row.events;
+        (tally as { points: number }).points += row.points;
       }
-      tally.byType.push({ type: row.type, count: row.events, points: row.points });
-      (tally as { count: number }).count += row.events;
-      (tally as { points: number }).points += row.points;
-    }
-    return userIds.map((userId) => byUser.get(userId) ?? { userId, count: 0, points: 0, byType: [] });
+      return userIds.map((userId) => byUser.get(userId) ?? { userId, count: 0, points: 0, byType: [] });
+    });
   }
 
-  async leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
-    const s = this.ready();
-    const key = boardKeyOf(query.period, query.type, query.scope ?? null);
-    const rows =
-      query.after === null
-        ? s.leaderboardTop.all({ ...key, limit: query.limit })
-        : s.leaderboardPage.all({
-            ...key,
-            afterValue: query.after.value,
-            afterUser: query.after.userId,
-            limit: query.limit,
-          });
-    return rankPage(
-      rows.map((row) => ({ userId: row.user_id, value: row.value })),
-      query.after,
-      this.counter(key),
-    );
+  leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
+    return sqliteCall(async () => {
+      const s = this.ready();
+      const key = boardKeyOf(query.period, query.type, query.scope ?? null);
+      const rows =
+        query.after === null
+          ? s.leaderboardTop.all({ ...key, limit: query.limit })
+          : s.leaderboardPage.all({
+              ...key,
+              afterValue: query.after.value,
+              afterUser: query.after.userId,
+              limit: query.limit,
+            });
+      return rankPage(
+        rows.map((row) => ({ userId: row.user_id, value: row.value })),
+        query.after,
+        this.counter(key),
+      );
+    });
   }
 
-  async leaderboardBefore(
+  leaderboardBefore(
     query: Omit<LeaderboardQuery, "after"> & { readonly before: RankPosition },
   ): Promise<Standing[]> {
-    const s = this.ready();
-    const key = boardKeyOf(query.period, query.type, query.scope ?? null);
-    const rows = s.leaderboardBefore
-      .all({ ...key, beforeValue: query.before.value, beforeUser: query.before.userId, limit: query.limit })
-      .reverse();
-    return rankPage(
-      rows.map((row) => ({ userId: row.user_id, value: row.value })),
-      startingInside(rows[0]?.value),
-      this.counter(key),
-    );
+    return sqliteCall(async () => {
+      const s = this.ready();
+      const key = boardKeyOf(query.period, query.type, query.scope ?? null);
+      const rows = s.leaderboardBefore
+        .all({ ...key, beforeValue: query.before.value, beforeUser: query.before.userId, limit: query.limit })
+        .reverse();
+      return rankPage(
+        rows.map((row) => ({ userId: row.user_id, value: row.value })),
+        startingInside(rows[0]?.value),
+        this.counter(key),
+      );
+    });
   }
 
   private counter(key: BoardKey): RankCounter {
@@ -288,71 +299,79 @@ export class SqliteStore implements EventStore, ReportSource {
     };
   }
 
-  async standings(
+  standings(
     userIds: readonly string[],
     period: Period,
     type: string | null,
     scope: BoardScope | null = null,
   ): Promise<BoardStandings> {
-    const s = this.ready();
-    const key = boardKeyOf(period, type, scope);
-    const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
-    // A few users: one sum over the values above each. Many (a page's users): the board's
-    // histogram once, then each rank by binary search over its running sums.
-    const ranks =
-      userIds.length <= FEW_USERS
-        ? (value: number) => 1 + (s.countAbove.get({ ...key, value })?.n ?? 0)
-        : rankerOf(s.boardValues.all(key));
-    return {
-      total: s.boardSize.get(key)?.n ?? 0,
-      standings: userIds.map((userId, i) => {
-        const value = values[i] ?? null;
-        return value === null ? null : { userId, value, rank: ranks(value) };
-      }),
-    };
-  }
-
-  async reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
-    return this.ready()
-      .reportCells.all(day, scope)
-      .map((row) => ({
-        day: row.day,
-        type: row.type,
-        category: row.category === "" ? null : row.category,
-        group: row.group_name === "" ? null : row.group_name,
-        userId: row.user_id,
-        events: row.events,
-        points: row.points,
-      }));
-  }
-
-  async reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
-    this.ready();
-    return this.rollups!.read(day, scope);
-  }
-
-  async rebuildAggregates(): Promise<number> {
-    const s = this.ready();
-    const rebuild = this.db.transaction((): number => {
-      s.clearTypeCounts.run();
-      s.clearLeaderboard.run();
-      s.clearBoardValues.run();
-      s.clearReportCells.run();
-      this.rollups!.clear();
-      let read = 0;
-      let chunk: Appendable[] = [];
-      for (const row of s.allEvents.iterate()) {
-        chunk.push(toStoredEvent(row));
-        read += 1;
-        if (chunk.length === 5000) {
-          applyDeltas(s, this.rollups!, chunk);
-          chunk = [];
-        }
-      }
-      applyDeltas(s, this.rollups!, chunk);
-      return read;
+    return sqliteCall(async () => {
+      const s = this.ready();
+      const key = boardKeyOf(period, type, scope);
+      const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
+      // A few users: one sum over the values above each. Many (a page's users): the board's
+      // histogram once, then each rank by binary search over its running sums.
+      const ranks =
+        userIds.length <= FEW_USERS
+          ? (value: number) => 1 + (s.countAbove.get({ ...key, value })?.n ?? 0)
+          : rankerOf(s.boardValues.all(key));
+      return {
+        total: s.boardSize.get(key)?.n ?? 0,
+        standings: userIds.map((userId, i) => {
+          const value = values[i] ?? null;
+          return value === null ? null : { userId, value, rank: ranks(value) };
+        }),
+      };
     });
-    return rebuild.immediate();
+  }
+
+  reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
+    return sqliteCall(async () => {
+      return this.ready()
+        .reportCells.all(day, scope)
+        .map((row) => ({
+          day: row.day,
+          type: row.type,
+          category: row.category === "" ? null : row.category,
+          group: row.group_name === "" ? null : row.group_name,
+          userId: row.user_id,
+          events: row.events,
+          points: row.points,
+        }));
+    });
+  }
+
+  reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
+    return sqliteCall(async () => {
+      this.ready();
+      return this.rollups!.read(day, scope);
+    });
+  }
+
+  rebuildAggregates(): Promise<number> {
+    return sqliteCall(async () => {
+      const s = this.ready();
+      const rebuild = this.db.transaction((): number => {
+        s.clearTypeCounts.run();
+        s.clearLeaderboard.run();
+        s.clearBoardValues.run();
+        s.clearReportCells.run();
+        this.rollups!.clear();
+        let read = 0;
+        let chunk: Appendable[] = [];
+        for (const row of s.allEvents.iterate()) {
+          chunk.push(toStoredEvent(row));
+          read += 1;
+          if (chunk.length === 5000) {
+            applyDeltas(s, this.rollups!, chunk);
+            chunk = [];
+          }
+        }
+        applyDeltas(s, this.rollups!, chunk);
+        return read;
+      });
+      return rebuild.immediate();
+    });
   }
 
   private ready(): SqliteStatements {

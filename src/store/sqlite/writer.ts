@@ -117,7 +117,7 @@ export class WriterThread {
   }
 }
 
-/** An error as the thread saw it, with the name and code that isStoreUnavailable reads. */
+/** An error as the thread saw it, with the name and code that isSqliteUnavailable (errors.ts) reads. */
 function toError(shape: ErrorShape): Error {
   const error = new Error(shape.message);
   error.name = shape.name;
