@@ -14,7 +14,7 @@ import {
   type ValidationRule,
 } from "graphql";
 import type { App } from "../../app/app.js";
-import { Lru } from "../../store/cassandra/shard/lru.js";
+import { Lru } from "../../domain/lru.js";
 import type { Caller } from "../policy/auth.js";
 import { tokenLimitExceeded, tokenLimitRefusal } from "../policy/limits.js";
 import type { OperationGate } from "../policy/operation-gate.js";

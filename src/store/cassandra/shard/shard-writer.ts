@@ -16,7 +16,7 @@ import {
 } from "./board-values.js";
 import { decideClaims, type ClaimsById } from "./claims.js";
 import { fenceOf } from "./fence.js";
-import { Lru } from "./lru.js";
+import { Lru } from "../../../domain/lru.js";
 import { decodeTop, type BoardTop } from "./board-top.js";
 import {
   periodKeyId,

@@ -1,6 +1,7 @@
 /**
- * A bounded map that forgets the least recently used entry first. The shard writer keeps the
- * rows it owns here: as their only writer it knows their stored values without reading them back.
+ * A bounded map that forgets the least recently used entry first. Pure, so every layer may use
+ * it: the Cassandra shard writer keeps the rows it owns in one (as their only writer it knows their
+ * stored values without reading them back), the operation pipeline its parsed documents.
  */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>();
