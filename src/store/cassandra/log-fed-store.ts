@@ -28,7 +28,7 @@ import {
   type CassandraStoreOptions,
   type Client,
 } from "./options.js";
-import { boardCounter, readBoardPage, readBoardPageBefore } from "./shard/board-read.js";
+import { BoardReader } from "./shard/board-read.js";
 import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
@@ -57,6 +57,7 @@ export class CassandraLogFedStore implements LogFedStore {
   private readonly ctx: LogFedContext;
   private readonly history$: HistoryContext;
   private readonly layout: Layout;
+  private readonly boards: BoardReader;
 
   constructor(
     readonly client: Client,
@@ -68,6 +69,7 @@ export class CassandraLogFedStore implements LogFedStore {
     this.ctx = { client, keyspace, sql, concurrency: options.concurrency ?? 64 };
     this.history$ = { client, cql: sql };
     this.layout = new Layout(this.ctx);
+    this.boards = new BoardReader(this.ctx);
   }
 
   async migrate(): Promise<void> {
@@ -169,7 +171,7 @@ export class CassandraLogFedStore implements LogFedStore {
     return cassandraCall(async () => {
       const shards = await this.layout.shards();
       const board = boardKeyOf(query.period, query.type, query.scope ?? null);
-      return readBoardPage(this.ctx, board, shards, query.after, query.limit);
+      return this.boards.page(board, shards, query.after, query.limit);
     });
   }
 
@@ -179,7 +181,7 @@ export class CassandraLogFedStore implements LogFedStore {
     return cassandraCall(async () => {
       const shards = await this.layout.shards();
       const board = boardKeyOf(query.period, query.type, query.scope ?? null);
-      return readBoardPageBefore(this.ctx, board, shards, query.before, query.limit);
+      return this.boards.pageBefore(board, shards, query.before, query.limit);
     });
   }
 
@@ -196,21 +198,19 @@ export class CassandraLogFedStore implements LogFedStore {
     return cassandraCall(async () => {
       const board = boardKeyOf(period, type, scope);
       const shards = await this.layout.shards();
-      const counter = boardCounter(this.ctx, board, shards);
-      const [values, total, ranker] = await Promise.all([
+      const [values, summary] = await Promise.all([
         mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
           const rows = await this.typeCountRows(userId, period);
           const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
           return standing.member ? standing.value : null;
         }),
-        counter.total(),
-        counter.ranker(),
+        this.boards.summary(board, shards),
       ]);
       const standings = userIds.map((userId, i): Standing | null => {
         const value = values[i] ?? null;
-        return value === null ? null : { userId, value, rank: ranker(value) };
+        return value === null ? null : { userId, value, rank: summary.rank(value) };
       });
-      return { total, standings };
+      return { total: summary.total, standings };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { BoardKey } from "../../aggregates.js";
 import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
+import { ReadCoalescer } from "../../read-coalescer.js";
 import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
 import { decodeHistogram } from "./board-values.js";
@@ -10,152 +11,158 @@ import type { LogFedContext } from "./context.js";
 /** A board, as the readers name it. */
 export type BoardRef = BoardKey;
 
-/**
- * One page of a leaderboard: the first `limit` rows after `after` of every shard, merged in board
- * order (value descending, user id ascending). Every shard holds each of its users once, at the
- * user's value (its only writer moved it there), so the merge is the board and nothing needs healing.
- */
-export async function readBoardPage(
-  ctx: LogFedContext,
-  board: BoardRef,
-  shards: number,
-  after: RankPosition | null,
-  limit: number,
-): Promise<Standing[]> {
-  if (limit <= 0 || shards === 0) return [];
-  const pages = await Promise.all(range(shards).map((shard) => shardPage(ctx, board, shard, after, limit)));
-  const rows = pages.flat().sort(byBoardOrder).slice(0, limit);
-  return rankPage(rows, after, boardCounter(ctx, board, shards));
-}
+type Histogram = readonly { readonly value: number; readonly users: number }[];
 
 /**
- * The `limit` rows just above `before`, in board order: every shard's nearest rows above it, read
- * backwards, merged, and the last `limit` kept. Ranked as a page that may start inside a tie.
+ * What board_values (cql/005, cql/006) says of one board: each shard's best users, and the users
+ * per value of every shard merged. One partition read per shard, shared by the page, its ranks
+ * and the board's size.
  */
-export async function readBoardPageBefore(
-  ctx: LogFedContext,
-  board: BoardRef,
-  shards: number,
-  before: RankPosition,
-  limit: number,
-): Promise<Standing[]> {
-  if (limit <= 0 || shards === 0) return [];
-  const pages = await Promise.all(
-    range(shards).map(async (shard) => {
-      const fromTop = pageBeforeFromTop(await readTop(ctx, board, shard), before, limit);
-      if (fromTop !== null) return fromTop;
-      const key = [board.window, board.bucket, board.metric, shard];
-      const tie = await readRows(ctx, ctx.sql.boardBeforeInTie, [...key, before.value, before.userId], limit);
-      const above = await readRows(ctx, ctx.sql.boardAbove, [...key, before.value], limit - tie.length);
-      return [...tie, ...above];
-    }),
-  );
-  const rows = pages.flat().sort(byBoardOrder).slice(-limit);
-  return rankPage(rows, startingInside(rows[0]?.value), boardCounter(ctx, board, shards));
+export interface BoardSummary {
+  /** Per shard: its best users, or null when not known (read board_shards). */
+  readonly tops: readonly BoardTop[];
+  /** Every shard's users per value, value descending. */
+  readonly histogram: Histogram;
+  /** 1 + the users above a value. */
+  readonly rank: (value: number) => number;
+  /** Users on the board. */
+  readonly total: number;
 }
 
 /**
- * A rank is 1 + the users above: the board's histogram (every shard's board_values, cql/005,
- * merged) holds the users per value, so the server reads the board's distinct values, not its
- * users. Read once, when a count is first asked, and shared by every count of the call: one
- * partition read per shard costs about what one server-side SUM per shard does, and a page
- * or a set of standings asks for several counts.
+ * Reads leaderboards from the shards' rows. Every shard holds each of its users once, at the
+ * user's value (its only writer moved it there), so the merge of the shards is the board and
+ * nothing needs healing.
+ *
+ * A board's summary is read through a ReadCoalescer: every request for the global board's top, or
+ * for a rank on it, needs the same 12 board_values cells, so concurrent requests share one read of
+ * them (never one that began before they asked: read-your-writes holds).
  */
-export function boardCounter(ctx: LogFedContext, board: BoardRef, shards: number): RankCounter & BoardTotals {
-  let histogram: Promise<{ value: number; users: number }[]> | null = null;
-  const read = () => (histogram ??= boardHistogram(ctx, board, shards));
-  return {
-    countAbove: async (value) => rankerOf(await read())(value) - 1,
-    countEqual: async (value) => (await read()).find((bin) => bin.value === value)?.users ?? 0,
-    total: async () => (await read()).reduce((sum, bin) => sum + bin.users, 0),
-    ranker: async () => rankerOf(await read()),
-  };
-}
+export class BoardReader {
+  private readonly summaries = new ReadCoalescer<BoardSummary>();
 
-/** What a histogram tells beyond single counts: the board's size, and a rank for any value. */
-export interface BoardTotals {
-  total(): Promise<number>;
-  ranker(): Promise<(value: number) => number>;
-}
+  constructor(private readonly ctx: LogFedContext) {}
 
-/** The board's users per value, every shard merged, value descending. */
-export async function boardHistogram(
-  ctx: LogFedContext,
-  board: BoardRef,
-  shards: number,
-): Promise<{ value: number; users: number }[]> {
-  const merged = new Map<number, number>();
-  await Promise.all(
-    range(shards).map(async (shard) => {
-      const result = await ctx.client.execute(
-        ctx.sql.boardValuesOf,
-        [board.window, board.bucket, board.metric, shard],
-        { prepare: true, isIdempotent: true },
-      );
-      for (const { value, users } of decodeHistogram(result.first()?.["histogram"] as Buffer | null)) {
+  /** The first `limit` rows after `after` of every shard, merged in board order. */
+  async page(
+    board: BoardRef,
+    shards: number,
+    after: RankPosition | null,
+    limit: number,
+  ): Promise<Standing[]> {
+    if (limit <= 0 || shards === 0) return [];
+    const summary = await this.summary(board, shards);
+    const pages = await Promise.all(
+      summary.tops.map((top, shard) => this.shardPage(board, shard, top, after, limit)),
+    );
+    const rows = pages.flat().sort(byBoardOrder).slice(0, limit);
+    return rankPage(rows, after, counterOf(summary));
+  }
+
+  /**
+   * The `limit` rows just above `before`, in board order: every shard's nearest rows above it,
+   * read backwards, merged, and the last `limit` kept. Ranked as a page that may start inside a tie.
+   */
+  async pageBefore(
+    board: BoardRef,
+    shards: number,
+    before: RankPosition,
+    limit: number,
+  ): Promise<Standing[]> {
+    if (limit <= 0 || shards === 0) return [];
+    const summary = await this.summary(board, shards);
+    const pages = await Promise.all(
+      summary.tops.map(async (top, shard) => {
+        const fromTop = pageBeforeFromTop(top, before, limit);
+        if (fromTop !== null) return fromTop;
+        const key = [board.window, board.bucket, board.metric, shard];
+        const sql = this.ctx.sql;
+        const tie = await this.rows(sql.boardBeforeInTie, [...key, before.value, before.userId], limit);
+        const above = await this.rows(sql.boardAbove, [...key, before.value], limit - tie.length);
+        return [...tie, ...above];
+      }),
+    );
+    const rows = pages.flat().sort(byBoardOrder).slice(-limit);
+    return rankPage(rows, startingInside(rows[0]?.value), counterOf(summary));
+  }
+
+  /**
+   * A rank is 1 + the users above: the board's histogram holds the users per value, so a rank
+   * costs the board's distinct values, not its users.
+   */
+  summary(board: BoardRef, shards: number): Promise<BoardSummary> {
+    const key = `${board.window}\u0000${board.bucket}\u0000${board.metric}\u0000${shards}`;
+    return this.summaries.read(key, () => this.readSummary(board, shards));
+  }
+
+  private async readSummary(board: BoardRef, shards: number): Promise<BoardSummary> {
+    const cells = await Promise.all(
+      Array.from({ length: shards }, async (_, shard) => {
+        const result = await this.ctx.client.execute(
+          this.ctx.sql.boardValuesOf,
+          [board.window, board.bucket, board.metric, shard],
+          { prepare: true, isIdempotent: true },
+        );
+        return result.first();
+      }),
+    );
+    const merged = new Map<number, number>();
+    const tops = cells.map((row): BoardTop => {
+      // No row: a shard without users. A row without the top cell (written before cql/006): not known.
+      if (row === null) return [];
+      for (const { value, users } of decodeHistogram(row["histogram"] as Buffer | null)) {
         merged.set(value, (merged.get(value) ?? 0) + users);
       }
-    }),
-  );
-  return [...merged].map(([value, users]) => ({ value, users })).sort((a, b) => b.value - a.value);
-}
+      const top = row["top"] as Buffer | null;
+      return top === null || top.length === 0 ? null : decodeTop(top);
+    });
+    const histogram = [...merged]
+      .map(([value, users]) => ({ value, users }))
+      .sort((a, b) => b.value - a.value);
+    return {
+      tops,
+      histogram,
+      rank: rankerOf(histogram),
+      total: histogram.reduce((sum, bin) => sum + bin.users, 0),
+    };
+  }
 
-async function shardPage(
-  ctx: LogFedContext,
-  board: BoardRef,
-  shard: number,
-  after: RankPosition | null,
-  limit: number,
-): Promise<RankedValue[]> {
-  const fromTop = pageFromTop(await readTop(ctx, board, shard), after, limit);
-  if (fromTop !== null) return fromTop;
-  const key = [board.window, board.bucket, board.metric, shard];
-  const read = (query: string, params: unknown[], n: number): Promise<RankedValue[]> =>
-    readRows(ctx, query, params, n);
-  if (after === null) return read(ctx.sql.boardFromTop, key, limit);
-  const tie = await read(ctx.sql.boardAfterInTie, [...key, after.value, after.userId], limit);
-  const below = await read(ctx.sql.boardBelow, [...key, after.value], limit - tie.length);
-  return [...tie, ...below];
-}
+  private async shardPage(
+    board: BoardRef,
+    shard: number,
+    top: BoardTop,
+    after: RankPosition | null,
+    limit: number,
+  ): Promise<RankedValue[]> {
+    const fromTop = pageFromTop(top, after, limit);
+    if (fromTop !== null) return fromTop;
+    const key = [board.window, board.bucket, board.metric, shard];
+    const sql = this.ctx.sql;
+    if (after === null) return this.rows(sql.boardFromTop, key, limit);
+    const tie = await this.rows(sql.boardAfterInTie, [...key, after.value, after.userId], limit);
+    const below = await this.rows(sql.boardBelow, [...key, after.value], limit - tie.length);
+    return [...tie, ...below];
+  }
 
-/**
- * A board shard's best users (board_values.top, cql/006): one cell, no tombstones. No row means a
- * shard without users; a row without the cell (written before cql/006) is not known.
- */
-async function readTop(ctx: LogFedContext, board: BoardRef, shard: number): Promise<BoardTop> {
-  const result = await ctx.client.execute(
-    ctx.sql.boardTopOf,
-    [board.window, board.bucket, board.metric, shard],
-    {
+  /** At most `n` rows of one board_shards query, in the order the query reads them. */
+  private async rows(query: string, params: unknown[], n: number): Promise<RankedValue[]> {
+    if (n <= 0) return [];
+    const result = await this.ctx.client.execute(query, params, {
       prepare: true,
       isIdempotent: true,
-    },
-  );
-  const row = result.first();
-  if (row === null) return [];
-  const cell = row["top"] as Buffer | null;
-  return cell === null || cell.length === 0 ? null : decodeTop(cell);
+      fetchSize: n,
+      autoPage: false,
+    });
+    return result.rows
+      .slice(0, n)
+      .map((row) => ({ userId: toText(row["user_id"]), value: toNumber(row["value"]) }));
+  }
 }
 
-/** At most `n` rows of one board query, in the order the query reads them. */
-async function readRows(
-  ctx: LogFedContext,
-  query: string,
-  params: unknown[],
-  n: number,
-): Promise<RankedValue[]> {
-  if (n <= 0) return [];
-  const result = await ctx.client.execute(query, params, {
-    prepare: true,
-    isIdempotent: true,
-    fetchSize: n,
-    autoPage: false,
-  });
-  return result.rows
-    .slice(0, n)
-    .map((row) => ({ userId: toText(row["user_id"]), value: toNumber(row["value"]) }));
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
+/** The counts rankPage asks for, from a summary already read. */
+function counterOf(summary: BoardSummary): RankCounter {
+  return {
+    countAbove: (value) => Promise.resolve(summary.rank(value) - 1),
+    countEqual: (value) => Promise.resolve(summary.histogram.find((bin) => bin.value === value)?.users ?? 0),
+  };
 }

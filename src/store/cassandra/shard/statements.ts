@@ -16,11 +16,8 @@ export class ShardCql {
   readonly boardBelow: string;
   readonly boardBeforeInTie: string;
   readonly boardAbove: string;
-  readonly boardCountAbove: string;
-  readonly boardCountEqual: string;
   readonly boardValuesOf: string;
   readonly boardValuesWrite: string;
-  readonly boardTopOf: string;
 
   readonly cellsOfUsers: string;
   readonly cellsOfShard: string;
@@ -62,12 +59,10 @@ export class ShardCql {
       ORDER BY value ASC, user_id DESC`;
     this.boardAbove = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value > ?
       ORDER BY value ASC, user_id DESC`;
-    this.boardCountAbove = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value > ?`;
-    this.boardCountEqual = `SELECT COUNT(*) AS n FROM ${ks}.board_shards WHERE ${board} AND value = ?`;
 
-    // board_values (cql/005, cql/006): users per value of one board shard, its best users, its fence.
+    // board_values (cql/005, cql/006): users per value of one board shard, its best users, its fence
+    // (the writer plans from all three; readers take the first two).
     this.boardValuesOf = `SELECT histogram, top, fence FROM ${ks}.board_values WHERE ${board}`;
-    this.boardTopOf = `SELECT top FROM ${ks}.board_values WHERE ${board}`;
     this.boardValuesWrite = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, histogram, top, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
