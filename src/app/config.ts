@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { githubDefaultRules, parseScoringRules, type ScoringRules } from "../domain/scoring.js";
 import { ConfigError, EnvReader, type Env } from "./env.js";
 import { nativePortOf } from "../store/cassandra/contact-points.js";
+import { keyspaceNameProblem } from "../store/cassandra/keyspace.js";
 import { hardeningConfig, type HardeningConfig } from "./hardening-config.js";
 
 export interface SqliteConfig {
@@ -129,9 +130,8 @@ function sqliteConfig(read: EnvReader): SqliteConfig {
 
 function cassandraConfig(read: EnvReader): CassandraConfig {
   const keyspace = read.string("CASSANDRA_KEYSPACE", "eventscore");
-  if (!/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/.test(keyspace)) {
-    throw new ConfigError("CASSANDRA_KEYSPACE", `"${keyspace}" is not a valid keyspace name`);
-  }
+  const keyspaceProblem = keyspaceNameProblem(keyspace);
+  if (keyspaceProblem !== null) throw new ConfigError("CASSANDRA_KEYSPACE", keyspaceProblem);
   const contactPoints = read.list("CASSANDRA_CONTACT_POINTS", ["127.0.0.1:9042"]);
   try {
     nativePortOf(contactPoints);
