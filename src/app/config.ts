@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { githubDefaultRules, parseScoringRules, type ScoringRules } from "../domain/scoring.js";
 import { ConfigError, EnvReader, type Env } from "./env.js";
 import { nativePortOf } from "../store/cassandra/contact-points.js";
-import { hardeningConfig, type HardeningConfig } from "./hardening-config.js";
+import { keyspaceNameProblem } from "../store/cassandra/keyspace.js";
+import { ENVIRONMENTS, hardeningConfig, type HardeningConfig } from "./hardening-config.js";
 
 export interface SqliteConfig {
   readonly kind: "sqlite";
@@ -71,11 +72,14 @@ export function loadConfig(env: Env = process.env): Config {
   const storeKind = read.oneOf("EVENTSCORE_STORE", ["sqlite", "cassandra"] as const, "sqlite");
   const pubsubKind = read.oneOf("EVENTSCORE_PUBSUB", ["memory", "redis"] as const, "memory");
   const maxBatchSize = read.integer("EVENTSCORE_MAX_BATCH_SIZE", 1000, 1, 100_000);
+  // Read before NODE_ENV, as they always were, so a bad value is still reported in the same order.
+  const host = read.string("HOST", "0.0.0.0");
+  const port = read.integer("PORT", 4000, 0, 65535);
+  const environment = read.oneOf("NODE_ENV", ENVIRONMENTS, "production");
   return {
-    host: read.string("HOST", "0.0.0.0"),
-    port: read.integer("PORT", 4000, 0, 65535),
-    development:
-      read.oneOf("NODE_ENV", ["development", "production", "test"] as const, "production") === "development",
+    host,
+    port,
+    development: environment === "development",
     store: storeKind === "sqlite" ? sqliteConfig(read) : cassandraConfig(read),
     log: logConfig(read, storeKind),
     pubsub:
@@ -93,7 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     live: liveConfig(read),
     rankBots: read.boolean("EVENTSCORE_RANK_BOTS", false),
     botAccounts: read.list("EVENTSCORE_BOT_ACCOUNTS", []),
-    hardening: hardeningConfig(read, maxBatchSize),
+    hardening: hardeningConfig(read, { maxBatchSize, environment }),
   };
 }
 
@@ -129,9 +133,8 @@ function sqliteConfig(read: EnvReader): SqliteConfig {
 
 function cassandraConfig(read: EnvReader): CassandraConfig {
   const keyspace = read.string("CASSANDRA_KEYSPACE", "eventscore");
-  if (!/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/.test(keyspace)) {
-    throw new ConfigError("CASSANDRA_KEYSPACE", `"${keyspace}" is not a valid keyspace name`);
-  }
+  const keyspaceProblem = keyspaceNameProblem(keyspace);
+  if (keyspaceProblem !== null) throw new ConfigError("CASSANDRA_KEYSPACE", keyspaceProblem);
   const contactPoints = read.list("CASSANDRA_CONTACT_POINTS", ["127.0.0.1:9042"]);
   try {
     nativePortOf(contactPoints);

@@ -2,10 +2,22 @@ import { parseApiKeys, type ApiKey } from "./api-keys.js";
 import { ConfigError, type EnvReader } from "./env.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 
+/** The values of NODE_ENV; anything else is a configuration error. */
+export const ENVIRONMENTS = ["development", "production", "test"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Settings loadConfig has already read, so each variable is read in one place only. */
+export interface HardeningInputs {
+  /** EVENTSCORE_MAX_BATCH_SIZE: the ingest burst must let a full batch through. */
+  readonly maxBatchSize: number;
+  /** NODE_ENV. */
+  readonly environment: Environment;
+}
+
 /** Production settings: who may call, how much one request may ask, how the server stops and logs. */
 export interface HardeningConfig {
   /** NODE_ENV; production without API keys logs a loud warning at start. */
-  readonly environment: "development" | "production" | "test";
+  readonly environment: Environment;
   readonly apiKeys: readonly ApiKey[];
   readonly queriesRequireKey: boolean;
   /** Events per second per key (per address for anonymous callers); 0 turns the limit off. */
@@ -29,7 +41,10 @@ export interface HardeningConfig {
   readonly logLevel: LogLevel;
 }
 
-export function hardeningConfig(read: EnvReader, maxBatchSize: number): HardeningConfig {
+export function hardeningConfig(
+  read: EnvReader,
+  { maxBatchSize, environment }: HardeningInputs,
+): HardeningConfig {
   const ingestRateLimit = read.integer("EVENTSCORE_INGEST_RATE_LIMIT", 0, 0, 10_000_000);
   const ingestBurst = read.integer(
     "EVENTSCORE_INGEST_BURST",
@@ -44,7 +59,7 @@ export function hardeningConfig(read: EnvReader, maxBatchSize: number): Hardenin
     );
   }
   return {
-    environment: read.oneOf("NODE_ENV", ["development", "production", "test"] as const, "production"),
+    environment,
     apiKeys: apiKeys(read),
     queriesRequireKey: read.boolean("EVENTSCORE_QUERIES_REQUIRE_KEY", false),
     ingestRateLimit,

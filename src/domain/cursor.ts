@@ -20,13 +20,8 @@ export function encodeEventCursor(position: EventPosition): string {
 }
 
 export function decodeEventCursor(cursor: string): EventPosition | null {
-  const parts = decode(cursor);
-  if (parts?.length !== 3 || parts[0] !== "e") return null;
-  const [, occurredAtMs, eventId] = parts;
-  if (typeof occurredAtMs !== "number" || !Number.isFinite(occurredAtMs) || typeof eventId !== "string") {
-    return null;
-  }
-  return { occurredAtMs, eventId };
+  const position = decodePosition(cursor, "e");
+  return position && { occurredAtMs: position[0], eventId: position[1] };
 }
 
 export function encodeRankCursor(position: RankPosition): string {
@@ -34,11 +29,20 @@ export function encodeRankCursor(position: RankPosition): string {
 }
 
 export function decodeRankCursor(cursor: string): RankPosition | null {
+  const position = decodePosition(cursor, "r");
+  return position && { value: position[0], userId: position[1] };
+}
+
+/**
+ * Both kinds of cursor hold [tag, finite number, string]; the tag keeps one kind from being
+ * accepted as the other. Null for anything else, so a forged cursor is refused, not trusted.
+ */
+function decodePosition(cursor: string, tag: "e" | "r"): [number, string] | null {
   const parts = decode(cursor);
-  if (parts?.length !== 3 || parts[0] !== "r") return null;
-  const [, value, userId] = parts;
-  if (typeof value !== "number" || !Number.isFinite(value) || typeof userId !== "string") return null;
-  return { value, userId };
+  if (parts?.length !== 3 || parts[0] !== tag) return null;
+  const [, number, text] = parts;
+  if (typeof number !== "number" || !Number.isFinite(number) || typeof text !== "string") return null;
+  return [number, text];
 }
 
 function encode(parts: unknown[]): string {

@@ -4,6 +4,7 @@ import type { LiveEvent } from "../services/live/commit-changes.js";
 import type { Page } from "../services/queries.js";
 import type { BoardScope } from "../store/aggregates.js";
 import type { Standing as StoreStanding, StoredEvent, UserTally } from "../store/port.js";
+import { toConnection } from "./connection.js";
 import { Event, type EventConnection } from "./types/event.js";
 import { Standing } from "./types/leaderboard.js";
 import { Score } from "./types/score.js";
@@ -25,15 +26,11 @@ export function toEvent(event: StoredEvent | LiveEvent): Event {
 }
 
 export function toEventConnection(page: Page<StoredEvent>): EventConnection {
-  const edges = page.items.map((event) => ({
-    cursor: encodeEventCursor({ occurredAtMs: event.occurredAt.getTime(), eventId: event.id }),
-    node: toEvent(event),
-  }));
-  return {
-    edges,
-    nodes: edges.map((edge) => edge.node),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-  };
+  return toConnection(
+    page,
+    (event) => encodeEventCursor({ occurredAtMs: event.occurredAt.getTime(), eventId: event.id }),
+    toEvent,
+  );
 }
 
 export function toScore(tally: UserTally, period: Period): Score {

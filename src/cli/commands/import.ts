@@ -2,6 +2,7 @@ import { createApp } from "../../app/app.js";
 import { loadConfig } from "../../app/config.js";
 import { createJsonLogger } from "../../app/logger.js";
 import { formatSummary, importArchives } from "../../sources/github/importer.js";
+import { isHelp, optionAt } from "./options.js";
 
 export const IMPORT_USAGE = `usage: eventscore import [--batch-size N] [--no-progress] FILE...
 
@@ -17,14 +18,15 @@ export async function runImport(args: readonly string[]): Promise<number> {
   let progress = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--help" || arg === "-h") {
+    const batchOption = optionAt(args, i, "--batch-size");
+    if (isHelp(arg)) {
       process.stdout.write(IMPORT_USAGE);
       return 0;
     } else if (arg === "--no-progress") {
       progress = false;
-    } else if (arg === "--batch-size" || arg.startsWith("--batch-size=")) {
-      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
-      batchSize = Number(value);
+    } else if (batchOption !== null) {
+      i = batchOption.last;
+      batchSize = Number(batchOption.value);
       if (!Number.isInteger(batchSize) || batchSize < 1) {
         process.stderr.write(`eventscore import: --batch-size must be a positive whole number\n`);
         return 2;

@@ -3,6 +3,7 @@ import { loadConfig } from "../../app/config.js";
 import { loadGitHubConfig } from "../../sources/github/config.js";
 import { createJsonLogger } from "../../app/logger.js";
 import { GitHubPoller } from "../../sources/github/poller.js";
+import { isHelp, optionAt } from "./options.js";
 
 export const POLL_GITHUB_USAGE = `usage: eventscore poll-github [--once] [--target events|users/NAME|orgs/NAME|repos/OWNER/NAME]
 
@@ -16,13 +17,15 @@ export async function runPollGitHub(args: readonly string[]): Promise<number> {
   let target: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--help" || arg === "-h") {
+    const targetOption = optionAt(args, i, "--target");
+    if (isHelp(arg)) {
       process.stdout.write(POLL_GITHUB_USAGE);
       return 0;
     } else if (arg === "--once") {
       once = true;
-    } else if (arg === "--target" || arg.startsWith("--target=")) {
-      target = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
+    } else if (targetOption !== null) {
+      i = targetOption.last;
+      target = targetOption.value;
     } else {
       process.stderr.write(`eventscore poll-github: unknown argument ${arg}\n${POLL_GITHUB_USAGE}`);
       return 2;

@@ -5,6 +5,14 @@ import { batchTooLarge } from "../errors.js";
 import { EventInput } from "../types/event.js";
 import { RecordResult, WaitModeEnum } from "../types/ingest.js";
 
+/** The `wait` argument of both mutations, declared once so its default and text cannot drift apart. */
+function WaitArg(): ReturnType<typeof Arg> {
+  return Arg("wait", () => WaitModeEnum, {
+    defaultValue: "APPLIED",
+    description: "How long to wait (see WaitMode).",
+  });
+}
+
 @Resolver()
 export class IngestResolver {
   @Mutation(() => RecordResult, {
@@ -12,11 +20,7 @@ export class IngestResolver {
   })
   async recordEvent(
     @Arg("event", () => EventInput) event: EventInput,
-    @Arg("wait", () => WaitModeEnum, {
-      defaultValue: "APPLIED",
-      description: "How long to wait (see WaitMode).",
-    })
-    wait: WaitMode,
+    @WaitArg() wait: WaitMode,
     @Ctx() ctx: Context,
   ): Promise<RecordResult> {
     return record(ctx, [event], wait);
@@ -29,11 +33,7 @@ export class IngestResolver {
   })
   async recordEvents(
     @Arg("events", () => [EventInput]) events: EventInput[],
-    @Arg("wait", () => WaitModeEnum, {
-      defaultValue: "APPLIED",
-      description: "How long to wait (see WaitMode).",
-    })
-    wait: WaitMode,
+    @WaitArg() wait: WaitMode,
     @Ctx() ctx: Context,
   ): Promise<RecordResult> {
     return record(ctx, events, wait);

@@ -1,9 +1,10 @@
 import { Args, Ctx, Query, Resolver } from "type-graphql";
 import { periodRange } from "../../domain/time.js";
-import { resolvePeriod, type Page } from "../../services/queries.js";
+import { resolvePeriod } from "../../services/queries.js";
 import type { Standing as StoreStanding } from "../../store/port.js";
 import { boardScope, nonEmpty, pageSize, rankCursor, referenceTime } from "../arguments.js";
 import { badUserInput } from "../errors.js";
+import { toConnection, type ConnectionPage } from "../connection.js";
 import type { Context } from "../context.js";
 import { standingCursor, toStanding } from "../convert.js";
 import { LeaderboardArgs, UserHistoryArgs, UserRankArgs, UserWindowArgs } from "../types/args.js";
@@ -43,27 +44,19 @@ export class QueryResolver {
     if (around !== null && (args.after ?? null) !== null) {
       throw badUserInput("give after or around, not both", { argument: "around" });
     }
-    const page: Page<StoreStanding> & { readonly hasPreviousPage?: boolean } =
+    const page: ConnectionPage<StoreStanding> =
       around === null
         ? await ctx.services.queries.leaderboard(period, type, first, rankCursor(args.after), scope)
         : await ctx.services.queries.around(nonEmpty(around, "around"), period, type, first, scope);
-    const edges = page.items.map((standing) => ({
-      cursor: standingCursor(standing),
-      node: toStanding(standing, period, type, reference, scope),
-    }));
     const range = periodRange(period);
     return {
       window: args.window,
       type,
       from: range?.from ?? null,
       to: range?.to ?? null,
-      edges,
-      nodes: edges.map((edge) => edge.node),
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        endCursor: edges.at(-1)?.cursor ?? null,
-        hasPreviousPage: page.hasPreviousPage ?? null,
-      },
+      ...toConnection(page, standingCursor, (standing) =>
+        toStanding(standing, period, type, reference, scope),
+      ),
     };
   }
 
