@@ -21,13 +21,8 @@ import { cassandraCall } from "./errors.js";
 import { toNumber, toText } from "./context.js";
 import { readHistory, type HistoryContext } from "./history.js";
 import { runMigrations } from "./migrations.js";
-import {
-  checkKeyspaceName,
-  createClient,
-  DEV_REPLICATION,
-  type CassandraStoreOptions,
-  type Client,
-} from "./options.js";
+import { checkKeyspaceName } from "./keyspace.js";
+import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
 import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";

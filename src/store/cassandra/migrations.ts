@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { checkKeyspaceName, replicationCql, type Client, type Replication } from "./options.js";
+import { checkKeyspaceName } from "./keyspace.js";
+import { replicationCql, type Client, type Replication } from "./options.js";
 
 export interface CqlMigration {
   readonly version: number;

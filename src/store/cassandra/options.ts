@@ -44,17 +44,6 @@ export interface CassandraStoreOptions {
 export const DEFAULT_KEYSPACE = "eventscore";
 export const DEV_REPLICATION: Replication = { class: "SimpleStrategy", replicationFactor: 1 };
 
-const KEYSPACE_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
-
-export function checkKeyspaceName(keyspace: string): string {
-  if (!KEYSPACE_PATTERN.test(keyspace)) {
-    throw new Error(
-      `invalid keyspace name "${keyspace}": use letters, digits and _ (max 48, starting with a letter)`,
-    );
-  }
-  return keyspace;
-}
-
 /** The CQL map literal of a replication setting. */
 export function replicationCql(replication: Replication): string {
   if (replication.class === "SimpleStrategy") {
