@@ -21,6 +21,7 @@ import {
   planBoardValues,
   type BoardValues,
 } from "../src/store/cassandra/shard/board-values.js";
+import { rollupId, type ReportRollupState } from "../src/store/cassandra/shard/rollups.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
 import type { LogRecord, ReadyEvent } from "../src/store/port.js";
 
@@ -45,12 +46,14 @@ export function* plannedWrites(
     const claims: ClaimsById = new Map();
     const typeCounts = new Map<string, TypeCountsPartition>();
     const cells = new Map<string, ReportCellState>();
+    const rollups = new Map<string, ReportRollupState>();
     const boardValues = new Map<string, BoardValues>();
     for (let start = 0; start < records.length; start += batch) {
       const decision = decideClaims(shard, records.slice(start, start + batch), claims);
       const plan = planAggregates(decision.counted, 0, {
         typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
         reportCell: (key) => cells.get(reportCellId(key)) ?? null,
+        reportRollup: (key) => rollups.get(rollupId(key)) ?? null,
       });
       const boardWrites = planBoardValues(
         plan.boardSteps,
@@ -61,6 +64,7 @@ export function* plannedWrites(
       for (const write of boardWrites) boardValues.set(boardKeyId(write), write.after);
       for (const write of plan.typeCounts) typeCounts.set(periodKeyId(write), write.after);
       for (const cell of plan.reportCells) cells.set(reportCellId(cell), cell);
+      for (const rollup of plan.reportRollups) rollups.set(rollupId(rollup), rollup);
     }
   }
 }

@@ -41,9 +41,9 @@ interface Accumulator {
   readonly dims: Dimensions;
   events: number;
   score: number;
-  /** Users of cells, by id. */
+  /** Users by id: of cells, and of rollups that carry ids (Cassandra). */
   readonly users: Set<string>;
-  /** Users of rollups, by their number in the store's dictionary (a row uses one or the other). */
+  /** Users of rollups by their number in the store's dictionary (SQLite; a store uses one or the other). */
   readonly numbered: DistinctUsers;
 }
 
@@ -102,7 +102,8 @@ export class ReportService {
           const entry = entryOf(label(cell));
           entry.events += rollup.events;
           entry.score += rollup.points;
-          entry.numbered.addEncoded(rollup.users);
+          if ("ids" in rollup.users) for (const id of rollup.users.ids) entry.users.add(id);
+          else entry.numbered.addEncoded(rollup.users.numbers);
         }
         continue;
       }

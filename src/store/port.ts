@@ -104,9 +104,15 @@ export interface ReportCell {
 }
 
 /**
+ * The exact set of a rollup's users: numbers of a dictionary of the store's own, valid across the
+ * days of one store (user-set.ts, encodeUserSet(); SQLite), or the users' ids (Cassandra, whose
+ * shards hold disjoint users and no shared dictionary).
+ */
+export type RollupUsers = { readonly numbers: Uint8Array } | { readonly ids: readonly string[] };
+
+/**
  * The cells of one day summed over categories and users: events, points and the exact set of
- * users (user-set.ts: numbers of a dictionary of the store's own, valid across the days of one
- * store), per type and group. What reports read when they need neither categories nor users.
+ * users, per type and group. What reports read when they need neither categories nor users.
  */
 export interface ReportRollup {
   readonly day: string;
@@ -114,8 +120,7 @@ export interface ReportRollup {
   readonly group: string | null;
   readonly events: number;
   readonly points: number;
-  /** encodeUserSet() of the users' numbers. */
-  readonly users: Uint8Array;
+  readonly users: RollupUsers;
 }
 
 /** Reads of the report aggregates, kept at write time by append() like every other aggregate. */

@@ -7,7 +7,8 @@ import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
 import { periodOf, type Period, type Window } from "../../src/domain/time.js";
 import { percentileOf, QueryService } from "../../src/services/queries.js";
 import type { BoardScope } from "../../src/store/aggregates.js";
-import type { EventStore, StoredEvent } from "../../src/store/port.js";
+import type { EventStore, ReportCell, ReportRollup, ReportScope, StoredEvent } from "../../src/store/port.js";
+import { decodeUserSet } from "../../src/store/user-set.js";
 import { bruteBoard, githubReadyEvents } from "../support/board-truth.js";
 
 export interface StoreHandle {
@@ -636,6 +637,88 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
         await store.rebuildAggregates();
         expect(await store.reportCells("2024-04-01", "group")).toEqual(before);
         expect((await store.reportCells("2024-04-01", "all")).map((c) => c.events)).toEqual([1]);
+      });
+    });
+
+    describe("report rollups", () => {
+      /**
+       * The rollups as lines: type, group, events, points and distinct users, rows of the same
+       * type and group summed (a store may keep one per shard, as reports sum them).
+       */
+      const lines = (rollups: readonly ReportRollup[]): string[] => {
+        const sums = new Map<string, { events: number; points: number; users: Set<string> }>();
+        for (const r of rollups) {
+          const key = `${r.day}|${r.type}|${r.group}`;
+          const sum = sums.get(key) ?? { events: 0, points: 0, users: new Set<string>() };
+          sum.events += r.events;
+          sum.points += r.points;
+          const users = "ids" in r.users ? r.users.ids : decodeUserSet(r.users.numbers).map((n) => `#${n}`);
+          for (const user of users) sum.users.add(user);
+          sums.set(key, sum);
+        }
+        return [...sums].map(([k, v]) => `${k}=${v.events},${v.points},${v.users.size}`).sort();
+      };
+      /** The same lines from the cells, summed over categories and users. */
+      const fromCells = (cells: readonly ReportCell[]): string[] => {
+        const sums = new Map<string, { events: number; points: number; users: Set<string> }>();
+        for (const c of cells) {
+          const key = `${c.day}|${c.type}|${c.group}`;
+          const sum = sums.get(key) ?? { events: 0, points: 0, users: new Set<string>() };
+          sum.events += c.events;
+          sum.points += c.points;
+          sum.users.add(c.userId);
+          sums.set(key, sum);
+        }
+        return [...sums].map(([k, v]) => `${k}=${v.events},${v.points},${v.users.size}`).sort();
+      };
+
+      it("equal the day's cells summed over categories and users, in both scopes, and after a rebuild", async () => {
+        // Both stores keep rollups; reports read them when they need neither categories nor users.
+        expect(store.reportRollups).toBeDefined();
+        const rollups = (day: string, scope: ReportScope) => store.reportRollups!(day, scope);
+        await store.append([
+          event("u1", "alice", "PushEvent", "2024-04-01T01:00:00Z", {
+            points: 2,
+            category: "a",
+            groups: ["g1", "g2"],
+          }),
+          event("u2", "alice", "PushEvent", "2024-04-01T02:00:00Z", {
+            points: 2,
+            category: "b",
+            groups: ["g1"],
+          }),
+          event("u3", "bob", "PushEvent", "2024-04-01T03:00:00Z", {
+            points: 3,
+            category: "a",
+            groups: ["g1"],
+          }),
+          event("u4", "bob", "IssuesEvent", "2024-04-01T04:00:00Z", { points: 4 }),
+          event("u5", "carol", "PushEvent", "2024-04-02T00:00:00Z", { points: 2 }),
+        ]);
+        // A duplicate changes nothing.
+        await store.append([
+          event("u3", "bob", "PushEvent", "2024-04-01T03:00:00Z", {
+            points: 3,
+            category: "a",
+            groups: ["g1"],
+          }),
+        ]);
+        const check = async (): Promise<void> => {
+          for (const scope of ["all", "group"] as const) {
+            const got = lines(await rollups("2024-04-01", scope));
+            expect(got).toEqual(fromCells(await store.reportCells("2024-04-01", scope)));
+          }
+        };
+        await check();
+        expect(lines(await rollups("2024-04-01", "all"))).toEqual([
+          "2024-04-01|IssuesEvent|null=1,4,1",
+          "2024-04-01|PushEvent|null=3,7,2",
+        ]);
+        expect(lines(await rollups("2024-04-01", "group"))).toContain("2024-04-01|PushEvent|g1=3,7,2");
+        expect(lines(await rollups("2024-04-02", "all"))).toEqual(["2024-04-02|PushEvent|null=1,2,1"]);
+        expect(await rollups("2024-04-03", "all")).toEqual([]);
+        await store.rebuildAggregates();
+        await check();
       });
     });
 

@@ -1,6 +1,6 @@
 /**
  * Brute-force truth for the log-fed Cassandra store: from the events that must be counted, every
- * row that must exist in `type_counts`, `board_shards` and `report_cells`, compared with a full
+ * row that must exist in `type_counts`, `board_shards`, `report_cells` and `report_rollups`, compared with a full
  * scan of those tables. Exact equality of the row sets also proves there is no stale board row
  * (a user held twice on a board) and no row counted twice.
  */
@@ -23,6 +23,7 @@ export const LOG_FED_TABLES = [
   "board_shards",
   "board_values",
   "report_cells",
+  "report_rollups",
   "log_progress",
 ] as const;
 
@@ -40,6 +41,8 @@ export interface ExpectedRows {
   /** Users per board value of each shard (cql/005), derived from the boards. */
   readonly boardValues: string[];
   readonly reportCells: string[];
+  /** The cells summed over categories and users, with the sorted ids of their users (cql/007). */
+  readonly reportRollups: string[];
 }
 
 /** The rows the counted events must produce, each as one comparable line. */
@@ -49,6 +52,7 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
     { events: number; points: number; rankedEvents: number; rankedPoints: number }
   >();
   const cells = new Map<string, { events: number; points: number }>();
+  const rollups = new Map<string, { events: number; points: number; users: Set<string> }>();
   for (const event of events) {
     // A type's row, and a row per scope: each group "@g/<group>", the category "@c/<category>".
     const rows = [
@@ -79,6 +83,12 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
       c.events += 1;
       c.points += event.points;
       cells.set(key, c);
+      const rollupKey = [day, scope, shard, event.type, group].join("|");
+      const r = rollups.get(rollupKey) ?? { events: 0, points: 0, users: new Set<string>() };
+      r.events += 1;
+      r.points += event.points;
+      r.users.add(event.userId);
+      rollups.set(rollupKey, r);
     }
   }
   const boards = new Map<string, number>();
@@ -102,6 +112,9 @@ export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): E
     boards: [...boards].map(([k, v]) => `${k}=${v}`).sort(),
     boardValues: histogramOf([...boards].map(([k, v]) => [k.split("|").slice(0, 4).join("|"), v])),
     reportCells: [...cells].map(([k, c]) => `${k}=${c.events},${c.points}`).sort(),
+    reportRollups: [...rollups]
+      .map(([k, r]) => `${k}=${r.events},${r.points},${[...r.users].sort().join(" ")}`)
+      .sort(),
   };
 }
 
@@ -143,11 +156,17 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
       `${[r["day"], r["scope"], r["shard"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +
       `${num(r["events"])},${num(r["points"])}`,
   );
+  const reportRollups = (await all(`SELECT * FROM ${keyspace}.report_rollups`)).map(
+    (r) =>
+      `${[r["day"], r["scope"], r["shard"], r["type"], r["group_name"]].join("|")}=` +
+      `${num(r["events"])},${num(r["points"])},${[...((r["users"] as string[] | null) ?? [])].sort().join(" ")}`,
+  );
   return {
     typeCounts: typeCounts.sort(),
     boards: boards.sort(),
     boardValues: boardValues.sort(),
     reportCells: reportCells.sort(),
+    reportRollups: reportRollups.sort(),
   };
 }
 
@@ -164,6 +183,7 @@ export async function expectExactAggregates(
   expect(stored.boards).toEqual(expected.boards);
   expect(stored.boardValues).toEqual(expected.boardValues);
   expect(stored.reportCells).toEqual(expected.reportCells);
+  expect(stored.reportRollups).toEqual(expected.reportRollups);
 }
 
 /** Every event in the store's log (`events_by_user_day`), as the aggregators stored it. */

@@ -1,3 +1,4 @@
+import type { types as DriverTypes } from "cassandra-driver";
 import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
 import { boardKeyOf, isScopeMetric, type BoardScope } from "../aggregates.js";
@@ -9,6 +10,7 @@ import type {
   LogFedStore,
   LogRecord,
   ReportCell,
+  ReportRollup,
   ReportScope,
   ShardWriter,
   Standing,
@@ -25,6 +27,7 @@ import { checkKeyspaceName } from "./keyspace.js";
 import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
 import { standingOf } from "./shard/plan.js";
+import { rollupsOfCells } from "./shard/rollups.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
@@ -211,36 +214,68 @@ export class CassandraLogFedStore implements LogFedStore {
 
   /** Every shard's partition of the day and scope; "" in category and group means none. */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
+    return cassandraCall(() =>
+      this.everyShardOfDay(this.ctx.sql.cellsOfShard, day, scope, (row): ReportCell => {
+        const category = toText(row["category"]);
+        const group = toText(row["group_name"]);
+        return {
+          day,
+          type: toText(row["type"]),
+          category: category === "" ? null : category,
+          group: group === "" ? null : group,
+          userId: toText(row["user_id"]),
+          events: toNumber(row["events"]),
+          points: toNumber(row["points"]),
+        };
+      }),
+    );
+  }
+
+  /**
+   * Every shard's rollups of the day and scope (cql/007): a few rows per shard instead of a row
+   * per user. A keyspace whose rollups are not kept yet (written before cql/007 and not rebuilt)
+   * has them summed from its cells instead, so reports stay exact through the upgrade.
+   */
+  reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
     return cassandraCall(async () => {
-      const shards = await this.layout.shards();
-      const perShard = await mapConcurrent(
-        Array.from({ length: shards }, (_, shard) => shard),
-        this.ctx.concurrency,
-        async (shard) => {
-          const result = await this.client.execute(this.ctx.sql.cellsOfShard, [day, scope, shard], {
-            prepare: true,
-            isIdempotent: true,
-            fetchSize: 5000,
-          });
-          const cells: ReportCell[] = [];
-          for await (const row of result) {
-            const category = toText(row["category"]);
-            const group = toText(row["group_name"]);
-            cells.push({
-              day,
-              type: toText(row["type"]),
-              category: category === "" ? null : category,
-              group: group === "" ? null : group,
-              userId: toText(row["user_id"]),
-              events: toNumber(row["events"]),
-              points: toNumber(row["points"]),
-            });
-          }
-          return cells;
-        },
-      );
-      return perShard.flat();
+      if (!(await this.layout.rollupsKept())) return rollupsOfCells(await this.reportCells(day, scope));
+      return this.everyShardOfDay(this.ctx.sql.rollupsOfShard, day, scope, (row): ReportRollup => {
+        const group = toText(row["group_name"]);
+        return {
+          day,
+          type: toText(row["type"]),
+          group: group === "" ? null : group,
+          events: toNumber(row["events"]),
+          points: toNumber(row["points"]),
+          users: { ids: (row["users"] as string[] | null) ?? [] },
+        };
+      });
     });
+  }
+
+  /** The rows of a (day, scope, shard) partition of every shard, each decoded. */
+  private async everyShardOfDay<T>(
+    query: string,
+    day: string,
+    scope: ReportScope,
+    decode: (row: DriverTypes.Row) => T,
+  ): Promise<T[]> {
+    const shards = await this.layout.shards();
+    const perShard = await mapConcurrent(
+      Array.from({ length: shards }, (_, shard) => shard),
+      this.ctx.concurrency,
+      async (shard) => {
+        const result = await this.client.execute(query, [day, scope, shard], {
+          prepare: true,
+          isIdempotent: true,
+          fetchSize: 5000,
+        });
+        const rows: T[] = [];
+        for await (const row of result) rows.push(decode(row));
+        return rows;
+      },
+    );
+    return perShard.flat();
   }
 
   private async typeCountRows(

@@ -97,7 +97,7 @@ export class SqliteRollups {
       group: row.group_name === "" ? null : row.group_name,
       events: row.events,
       points: row.points,
-      users: row.users,
+      users: { numbers: row.users },
     }));
   }
 

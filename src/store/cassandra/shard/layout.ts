@@ -3,9 +3,12 @@ import type { LogFedContext } from "./context.js";
 
 /**
  * The version of the aggregate tables' layout, recorded in `meta` (name 'aggregates') by the first
- * writer of a new keyspace and by each rebuild: 5 since cql/005 added board_values.
+ * writer of a new keyspace and by each rebuild: 5 since cql/005 added board_values, 7 since cql/007
+ * added report_rollups.
  */
-export const AGGREGATES_VERSION = 5;
+export const AGGREGATES_VERSION = 7;
+/** The first layout whose report_rollups are kept: readers of an older one sum the cells. */
+const ROLLUPS_SINCE = 7;
 
 /** How long readers trust a missing shard count (no aggregator has started yet). */
 const UNKNOWN_SHARDS_MS = 1_000;
@@ -18,6 +21,7 @@ const UNKNOWN_SHARDS_MS = 1_000;
 export class Layout {
   private known: number | null = null;
   private unknownUntil = 0;
+  private rollupsKnown = false;
 
   constructor(private readonly ctx: LogFedContext) {}
 
@@ -56,6 +60,17 @@ export class Layout {
     }
     this.known = stored;
     return stored;
+  }
+
+  /**
+   * Whether report_rollups hold every counted event: true once the keyspace's layout is 7 or later
+   * (a new keyspace, or one rebuilt since cql/007). Remembered once true: a layout never goes back.
+   */
+  async rollupsKept(): Promise<boolean> {
+    if (this.rollupsKnown) return true;
+    const version = (await this.read()).get("aggregates");
+    this.rollupsKnown = version !== undefined && version >= ROLLUPS_SINCE;
+    return this.rollupsKnown;
   }
 
   /**
@@ -101,7 +116,7 @@ export class RebuildInProgressError extends Error {
 export class AggregatesNeedRebuildError extends Error {
   constructor(keyspace: string) {
     super(
-      `keyspace ${keyspace} holds aggregates from before migration 005 (board_values): stop the aggregators and run ` +
+      `keyspace ${keyspace} holds aggregates from before migration ${AGGREGATES_VERSION}: stop the aggregators and run ` +
         '`eventscore rebuild` once, then start them again (docs/cassandra.md, "Schema and migrations")',
     );
   }

@@ -2,6 +2,12 @@ import { periodsContaining, type Window } from "../../../domain/time.js";
 import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import type { LogRecord } from "../../port.js";
 import { fenceOf } from "./fence.js";
+import {
+  RollupPlanner,
+  type ReportRollupKey,
+  type ReportRollupState,
+  type ReportRollupWrite,
+} from "./rollups.js";
 
 /** The counts of one event type in one (user, window, bucket). */
 export interface TypeCounts {
@@ -83,12 +89,15 @@ export interface AggregatePlan {
   /** Every counted record's moves on boards, in offset order. */
   readonly boardSteps: BoardStep[];
   readonly reportCells: ReportCellWrite[];
+  /** The report_rollups rows (cql/007) the cells sum into. */
+  readonly reportRollups: ReportRollupWrite[];
 }
 
 /** What the planner needs to know of the stored rows that a batch touches. */
 export interface StoredState {
   typeCounts(key: PeriodKey): TypeCountsPartition;
   reportCell(key: ReportCellKey): ReportCellState | null;
+  reportRollup(key: ReportRollupKey): ReportRollupState | null;
 }
 
 const NO_COUNTS: TypeCounts = { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
@@ -170,6 +179,7 @@ export function planAggregates(
 ): AggregatePlan {
   const partitions = new Map<string, PartitionWork>();
   const cells = new Map<string, ReportCellWrite>();
+  const rollups = new RollupPlanner((key) => stored.reportRollup(key));
   const steps: BoardStep[] = [];
   for (const record of records) {
     const fence = fenceOf(record.offset, epoch);
@@ -223,6 +233,7 @@ export function planAggregates(
       }
     }
     for (const key of reportCellKeys(record)) {
+      rollups.add(key, event.points, fence);
       const id = reportCellId(key);
       const current = cells.get(id) ?? {
         ...key,
@@ -251,6 +262,7 @@ export function planAggregates(
     ),
     boardSteps: steps,
     reportCells: [...cells.values()].filter(storedCells),
+    reportRollups: rollups.writes(),
   };
 }
 

@@ -146,6 +146,11 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       partition: board,
     }),
   );
+  // The rollups (cql/007): the cells summed over categories and users, with their users' ids.
+  const rollups = new Map<
+    string,
+    { params: (string | number)[]; events: number; points: number; users: Set<string> }
+  >();
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
     const [day, scope, userId, type, category, group] = cell.params;
@@ -153,6 +158,26 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       query: sql.insertCell,
       params: [day, scope, cell.shard, userId, type, category, group, cell.events, cell.points, fence, fence],
       partition: [day!, scope!, cell.shard],
+    });
+    const rollupParams = [day!, scope!, cell.shard, type!, group!];
+    const id = rollupParams.join("\u0000");
+    const rollup = rollups.get(id) ?? {
+      params: rollupParams,
+      events: 0,
+      points: 0,
+      users: new Set<string>(),
+    };
+    rollup.events += cell.events;
+    rollup.points += cell.points;
+    rollup.users.add(userId!);
+    rollups.set(id, rollup);
+  }
+  for (const { params, events, points, users } of rollups.values()) {
+    const fence = fenceOfShard(params[2] as number);
+    statements.push({
+      query: sql.insertRollup,
+      params: [...params, events, points, [...users].sort(), fence, fence],
+      partition: params.slice(0, 3),
     });
   }
   const replicas = replicaLookup(client, ctx.keyspace);
@@ -188,6 +213,7 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
     ["board_shards", ["time_window", "bucket", "metric", "shard"]],
     ["board_values", ["time_window", "bucket", "metric", "shard"]],
     ["report_cells", ["day", "scope", "shard"]],
+    ["report_rollups", ["day", "scope", "shard"]],
   ];
   for (const [table, columns] of tables) {
     const keys = await ctx.client.execute(

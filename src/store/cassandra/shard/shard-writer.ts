@@ -32,6 +32,7 @@ import {
 } from "./plan.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
+import { rollupId, rollupKeyOf, rollupPartitionId, type ReportRollupState } from "./rollups.js";
 
 /** The write steps of one apply, in order (see CassandraShardWriter). */
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
@@ -47,6 +48,8 @@ interface LoadedState extends Seen {
   readonly claims: ClaimsById;
   readonly typeState: Map<string, TypeCountsPartition>;
   readonly cellState: Map<string, Map<string, ReportCellState>>;
+  /** Per (day, scope) rollup partition of this shard, its rows by rollupId. */
+  readonly rollupState: Map<string, Map<string, ReportRollupState>>;
   readonly boardState: Map<string, BoardValues>;
   /** A row read was written past what this writer knows: by another writer. */
   readonly foreign: boolean;
@@ -78,6 +81,7 @@ const USERS_PER_READ = 100;
 export class CassandraShardWriter implements ShardWriter {
   private readonly typeCounts: Lru<string, TypeCountsPartition>;
   private readonly cells: Lru<string, Map<string, ReportCellState>>;
+  private readonly rollups: Lru<string, Map<string, ReportRollupState>>;
   private readonly boardValues: Lru<string, BoardValues>;
   /** The highest fence this writer has written or read: rows above it were written by another. */
   private known = 0;
@@ -90,6 +94,7 @@ export class CassandraShardWriter implements ShardWriter {
   ) {
     this.typeCounts = new Lru(settings.cacheSize);
     this.cells = new Lru(settings.cacheSize);
+    this.rollups = new Lru(settings.cacheSize);
     this.boardValues = new Lru(settings.cacheSize);
   }
 
@@ -112,11 +117,12 @@ export class CassandraShardWriter implements ShardWriter {
       state = await this.load(records);
     }
     this.known = Math.max(this.known, state.highest);
-    const { claims, typeState, cellState, boardState } = state;
+    const { claims, typeState, cellState, rollupState, boardState } = state;
     const decision = decideClaims(this.shard, records, claims);
     const plan = planAggregates(decision.counted, this.epoch, {
       typeCounts: (key) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
       reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
+      reportRollup: (key) => rollupState.get(rollupPartitionId(key))?.get(rollupId(key)) ?? null,
     });
     let boardWrites: BoardValuesWrite[];
     try {
@@ -153,11 +159,12 @@ export class CassandraShardWriter implements ShardWriter {
       // What was written is fenced; what the cache would say about it is not known any more.
       for (const write of plan.typeCounts) this.typeCounts.delete(periodKeyId(write));
       for (const cell of plan.reportCells) this.cells.delete(reportCellUserId(cell));
+      for (const rollup of plan.reportRollups) this.rollups.delete(rollupPartitionId(rollup));
       for (const write of boardWrites) this.boardValues.delete(boardKeyId(write));
       throw error;
     }
     this.known = Math.max(this.known, fenceOf(last.offset, this.epoch));
-    this.remember(plan, typeState, cellState);
+    this.remember(plan, typeState, cellState, rollupState);
     for (const [id, board] of boardState) this.boardValues.set(id, board);
     for (const write of boardWrites) this.boardValues.set(boardKeyId(write), write.after);
     return { outcomes: decision.outcomes, changes: plan.typeCounts.map(tallyChange) };
@@ -172,19 +179,29 @@ export class CassandraShardWriter implements ShardWriter {
    */
   private async load(records: readonly LogRecord[]): Promise<LoadedState> {
     const seen = { highest: 0, cached: false };
-    const [claims, typeState, cellState] = await Promise.all([
+    const [claims, typeState, cellState, rollupState] = await Promise.all([
       this.readClaims(records),
       this.loadTypeCounts(records, seen),
       this.loadCells(records, seen),
+      this.loadRollups(records, seen),
     ]);
     const boardState = await this.loadBoardValues(records, seen);
-    return { claims, typeState, cellState, boardState, ...seen, foreign: seen.highest > this.known };
+    return {
+      claims,
+      typeState,
+      cellState,
+      rollupState,
+      boardState,
+      ...seen,
+      foreign: seen.highest > this.known,
+    };
   }
 
   /** Drops every cached row: after this, the writer reads what it needs again. */
   private forget(): void {
     this.typeCounts.clear();
     this.cells.clear();
+    this.rollups.clear();
     this.boardValues.clear();
   }
 
@@ -308,6 +325,38 @@ export class CassandraShardWriter implements ShardWriter {
     return state;
   }
 
+  /** The rollup partitions (day, scope) of this shard that the records touch, whole: cached, else read. */
+  private async loadRollups(
+    records: readonly LogRecord[],
+    seen: Seen,
+  ): Promise<Map<string, Map<string, ReportRollupState>>> {
+    const state = new Map<string, Map<string, ReportRollupState>>();
+    const keys = records.flatMap((record) => reportCellKeys(record).map(rollupKeyOf));
+    const missing = cachedOrMissing(keys, rollupPartitionId, this.rollups, state);
+    if (state.size > 0) seen.cached = true;
+    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, { day, scope }]) => {
+      const result = await this.ctx.client.execute(this.ctx.sql.rollupsOfShard, [day, scope, this.shard], {
+        prepare: true,
+        isIdempotent: true,
+        fetchSize: 5000,
+      });
+      const rows = new Map<string, ReportRollupState>();
+      for await (const row of result) {
+        const key = { day, scope, type: toText(row["type"]), group: toText(row["group_name"]) };
+        const fence = toNumber(row["fence"]);
+        seen.highest = Math.max(seen.highest, fence);
+        rows.set(rollupId(key), {
+          events: toNumber(row["events"]),
+          points: toNumber(row["points"]),
+          users: new Set((row["users"] as string[] | null) ?? []),
+          fence,
+        });
+      }
+      state.set(id, rows);
+    });
+    return state;
+  }
+
   /** The board_values partitions of this shard that the records' ranked events touch: cached, else read. */
   private async loadBoardValues(
     records: readonly LogRecord[],
@@ -360,6 +409,7 @@ export class CassandraShardWriter implements ShardWriter {
     plan: AggregatePlan,
     typeState: Map<string, TypeCountsPartition>,
     cellState: Map<string, Map<string, ReportCellState>>,
+    rollupState: Map<string, Map<string, ReportRollupState>>,
   ): void {
     for (const [id, partition] of typeState) this.typeCounts.set(id, partition);
     for (const write of plan.typeCounts) this.typeCounts.set(periodKeyId(write), write.after);
@@ -369,6 +419,11 @@ export class CassandraShardWriter implements ShardWriter {
         ?.set(reportCellId(cell), { events: cell.events, points: cell.points, fence: cell.fence });
     }
     for (const [id, cells] of cellState) this.cells.set(id, cells);
+    for (const rollup of plan.reportRollups) {
+      const { events, points, users, fence } = rollup;
+      rollupState.get(rollupPartitionId(rollup))?.set(rollupId(rollup), { events, points, users, fence });
+    }
+    for (const [id, rows] of rollupState) this.rollups.set(id, rows);
   }
 }
 
@@ -388,6 +443,7 @@ export function applyStatements(
     first: [
       ...claimStatements(sql, shard, epoch, claiming),
       ...cellStatements(sql, shard, plan),
+      ...rollupStatements(sql, shard, plan),
       ...boardStatements(sql, shard, plan),
     ],
     boardValues: boardValueStatements(sql, shard, boardWrites),
@@ -442,6 +498,25 @@ function claimStatements(
     ];
   });
   return [...rows, ...days.values()];
+}
+
+function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
+  return plan.reportRollups.map((rollup) => ({
+    query: sql.insertRollup,
+    params: [
+      rollup.day,
+      rollup.scope,
+      shard,
+      rollup.type,
+      rollup.group,
+      rollup.events,
+      rollup.points,
+      [...rollup.users].sort(),
+      rollup.fence,
+      rollup.fence,
+    ],
+    partition: [rollup.day, rollup.scope, shard],
+  }));
 }
 
 function cellStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {

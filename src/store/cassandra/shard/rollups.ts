@@ -1,0 +1,98 @@
+import type { ReportCell, ReportRollup } from "../../port.js";
+import type { ReportCellKey } from "./plan.js";
+
+/** A report_rollups row (cql/007): one (type, group) of one day and scope on this shard. */
+export interface ReportRollupKey {
+  readonly day: string;
+  readonly scope: "all" | "group";
+  readonly type: string;
+  /** "" for none. */
+  readonly group: string;
+}
+
+/** A rollup as stored, with the fence of its last write. */
+export interface ReportRollupState {
+  readonly events: number;
+  readonly points: number;
+  /** The ids of the users of the row's cells. */
+  readonly users: ReadonlySet<string>;
+  readonly fence: number;
+}
+
+export interface ReportRollupWrite extends ReportRollupKey, ReportRollupState {}
+
+export const NO_ROLLUP: ReportRollupState = { events: 0, points: 0, users: new Set(), fence: 0 };
+
+/** The rollup a report cell sums into: the cell without its category and user. */
+export function rollupKeyOf(cell: ReportCellKey): ReportRollupKey {
+  return { day: cell.day, scope: cell.scope, type: cell.type, group: cell.group };
+}
+
+/** The partition of a rollup on its shard: what the writer reads and caches whole. */
+export function rollupPartitionId(key: { readonly day: string; readonly scope: string }): string {
+  return `${key.day}\u0000${key.scope}`;
+}
+
+export function rollupId(key: ReportRollupKey): string {
+  return `${rollupPartitionId(key)}\u0000${key.type}\u0000${key.group}`;
+}
+
+/**
+ * Folds the records of a batch into the rollups they touch, each record once per cell key, and
+ * only into a row whose stored fence is below the record's (the same rule as the report cells:
+ * a record already counted in a row is not counted again on replay). Each touched row's user set
+ * is copied once, then grown in place.
+ */
+export class RollupPlanner {
+  private readonly rows = new Map<string, { key: ReportRollupKey; state: MutableRollup; stored: number }>();
+
+  constructor(private readonly stored: (key: ReportRollupKey) => ReportRollupState | null) {}
+
+  add(cell: ReportCellKey, points: number, fence: number): void {
+    const key = rollupKeyOf(cell);
+    const id = rollupId(key);
+    let row = this.rows.get(id);
+    if (row === undefined) {
+      const before = this.stored(key) ?? NO_ROLLUP;
+      row = { key, state: { ...before, users: new Set(before.users) }, stored: before.fence };
+      this.rows.set(id, row);
+    }
+    if (fence <= row.state.fence) return;
+    row.state.events += 1;
+    row.state.points += points;
+    row.state.users.add(cell.userId);
+    row.state.fence = fence;
+  }
+
+  /** The rows this batch changed. */
+  writes(): ReportRollupWrite[] {
+    return [...this.rows.values()]
+      .filter((row) => row.state.fence > row.stored)
+      .map(({ key, state }) => ({ ...key, ...state }));
+  }
+}
+
+interface MutableRollup {
+  events: number;
+  points: number;
+  users: Set<string>;
+  fence: number;
+}
+
+/** Rollups summed from a day's cells: for a keyspace whose report_rollups are not kept yet. */
+export function rollupsOfCells(cells: readonly ReportCell[]): ReportRollup[] {
+  type Sum = Omit<ReportRollup, "users"> & { events: number; points: number; readonly ids: Set<string> };
+  const rows = new Map<string, Sum>();
+  for (const cell of cells) {
+    const id = `${cell.type}\u0000${cell.group ?? ""}`;
+    let row = rows.get(id);
+    if (row === undefined) {
+      row = { day: cell.day, type: cell.type, group: cell.group, events: 0, points: 0, ids: new Set() };
+      rows.set(id, row);
+    }
+    row.events += cell.events;
+    row.points += cell.points;
+    row.ids.add(cell.userId);
+  }
+  return [...rows.values()].map(({ ids, ...row }) => ({ ...row, users: { ids: [...ids] } }));
+}
