@@ -9,6 +9,7 @@ import { decideClaims, type ClaimsById } from "../src/store/cassandra/shard/clai
 import {
   periodKeyId,
   planAggregates,
+  DEFAULT_DAY_SPLIT_EVENTS,
   reportCellId,
   type ReportCellState,
   type TypeCountsPartition,
@@ -40,6 +41,7 @@ export function* plannedWrites(
   byShard: readonly (readonly LogRecord[])[],
   batch: number,
   keyspace = "bench",
+  daySplitEvents = DEFAULT_DAY_SPLIT_EVENTS,
 ): Generator<KeyedStatement[]> {
   const sql = new ShardCql(keyspace);
   for (const [shard, records] of byShard.entries()) {
@@ -50,11 +52,16 @@ export function* plannedWrites(
     const boardValues = new Map<string, BoardValues>();
     for (let start = 0; start < records.length; start += batch) {
       const decision = decideClaims(shard, records.slice(start, start + batch), claims);
-      const plan = planAggregates(decision.counted, 0, {
-        typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
-        reportCell: (key) => cells.get(reportCellId(key)) ?? null,
-        reportRollup: (key) => rollups.get(rollupId(key)) ?? null,
-      });
+      const plan = planAggregates(
+        decision.counted,
+        0,
+        {
+          typeCounts: (key) => typeCounts.get(periodKeyId(key)) ?? { fence: 0, types: new Map() },
+          reportCell: (key) => cells.get(reportCellId(key)) ?? null,
+          reportRollup: (key) => rollups.get(rollupId(key)) ?? null,
+        },
+        daySplitEvents,
+      );
       const boardWrites = planBoardValues(
         plan.boardSteps,
         (key) => boardValues.get(boardKeyId(key)) ?? NO_BOARD_VALUES,

@@ -23,6 +23,8 @@ export interface CassandraConfig {
   readonly username: string | null;
   readonly password: string | null;
   readonly migrate: boolean;
+  /** EVENTSCORE_DAY_SPLIT_EVENTS: a user's events per UTC day in one history partition (cql/008). */
+  readonly daySplitEvents: number;
 }
 
 /** Where ingest writes: the store itself (embedded), or the Kafka log that aggregators apply. */
@@ -155,6 +157,7 @@ function cassandraConfig(read: EnvReader): CassandraConfig {
     username: read.optionalString("CASSANDRA_USERNAME"),
     password: read.optionalString("CASSANDRA_PASSWORD"),
     migrate: read.boolean("CASSANDRA_MIGRATE", true),
+    daySplitEvents: read.integer("EVENTSCORE_DAY_SPLIT_EVENTS", 100_000, 1, 1_000_000_000),
   };
 }
 

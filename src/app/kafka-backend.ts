@@ -35,6 +35,7 @@ export async function openKafkaBackend(
       username: cassandra.username ?? undefined,
       password: cassandra.password ?? undefined,
       migrate: cassandra.migrate,
+      daySplitEvents: cassandra.daySplitEvents,
     },
     deps.afterWriteStep ? { afterWriteStep: deps.afterWriteStep } : {},
   );

@@ -12,7 +12,7 @@ import type { LogRecord, ReadyEvent } from "../../src/store/port.js";
 import { event } from "../contract/store-contract.js";
 import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
 import { InProcessLog } from "../support/in-process-log.js";
-import { expectExactAggregates, LOG_FED_TABLES } from "../support/log-fed-truth.js";
+import { expectExactAggregates, LOG_FED_TABLES, storedEvents } from "../support/log-fed-truth.js";
 import { random } from "../support/fuzz.js";
 
 const target = await cassandraForTests();
@@ -171,6 +171,66 @@ if (target === null) {
       log.reopen();
       expect(await log.append([a])).toEqual(["duplicate"]);
       await expectExactAggregates(client, options.keyspace, [a], shardOf);
+    });
+
+    it("spills a heavy day into quarters of an hour, exactly once through replays, and reads it back as one history", async () => {
+      // A threshold of 4 events per user and day: most days of this input spill.
+      const heavy = new CassandraLogFedStore(
+        client,
+        { ...options, daySplitEvents: 4 },
+        { ownsClient: false },
+      );
+      const events = makeEvents(400, 23);
+      const shards = recordsByShard(events, shardOf);
+      for (const [shard, records] of shards.entries()) {
+        const first = await heavy.openShard(shard, SHARDS);
+        for (const batch of slices(records, 7)) await first.apply(batch);
+        const second = await heavy.openShard(shard, SHARDS);
+        for (const batch of slices(records.slice(90), 13)) await second.apply(batch);
+        await first.apply(records.slice(40, 250));
+      }
+      await expectExactAggregates(client, options.keyspace, events, shardOf);
+      // Every event has exactly one log row, in one of the two tables.
+      const logged = (await storedEvents(client, options.keyspace)).map((e) => e.id).sort();
+      expect(logged).toEqual(events.map((e) => e.id).sort());
+      const spilled = await client.execute(
+        `SELECT COUNT(*) AS n FROM ${options.keyspace}.events_by_user_quarter`,
+      );
+      expect(Number(spilled.first()?.["n"])).toBeGreaterThan(100);
+
+      // Paged history, whole range and a filtered sub-range, equals the brute force for every user.
+      const newestFirst = (a: ReadyEvent, b: ReadyEvent): number =>
+        b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+      const cases = [
+        { from: new Date("2024-06-09T00:00:00Z"), to: new Date("2024-06-12T00:00:00Z"), types: null },
+        {
+          from: new Date("2024-06-10T05:30:00Z"),
+          to: new Date("2024-06-11T17:45:00Z"),
+          types: ["PushEvent"],
+        },
+      ];
+      for (const userId of USERS) {
+        for (const { from, to, types } of cases) {
+          const expected = events
+            .filter((e) => e.userId === userId && e.occurredAt >= from && e.occurredAt < to)
+            .filter((e) => types === null || types.includes(e.type))
+            .sort(newestFirst)
+            .map((e) => e.id);
+          const read: string[] = [];
+          let after: { occurredAtMs: number; eventId: string } | null = null;
+          for (;;) {
+            const page = await heavy.history({ userId, from, to, types, limit: 5, after });
+            read.push(...page.map((e) => e.id));
+            const last = page[page.length - 1];
+            if (page.length < 5 || last === undefined) break;
+            after = { occurredAtMs: last.occurredAt.getTime(), eventId: last.id };
+          }
+          expect(read).toEqual(expected);
+        }
+      }
+      // A rebuild reads both tables.
+      await heavy.rebuild();
+      await expectExactAggregates(client, options.keyspace, events, shardOf);
     });
   });
 }

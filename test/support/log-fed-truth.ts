@@ -17,6 +17,7 @@ type Row = Record<string, unknown>;
 export const LOG_FED_TABLES = [
   "event_claims",
   "events_by_user_day",
+  "events_by_user_quarter",
   "days_by_user",
   "meta",
   "type_counts",
@@ -186,29 +187,36 @@ export async function expectExactAggregates(
   expect(stored.reportRollups).toEqual(expected.reportRollups);
 }
 
-/** Every event in the store's log (`events_by_user_day`), as the aggregators stored it. */
+/**
+ * Every event in the store's log (`events_by_user_day` and a heavy day's `events_by_user_quarter`),
+ * as the aggregators stored it.
+ */
 export async function storedEvents(client: Client, keyspace: string): Promise<ReadyEvent[]> {
   const logged: ReadyEvent[] = [];
-  const rows = await client.execute(`SELECT * FROM ${keyspace}.events_by_user_day`, [], {
-    fetchSize: 5000,
-    prepare: true,
-  });
-  for await (const row of rows) {
-    logged.push({
-      id: String(row["event_id"]),
-      userId: String(row["user_id"]),
-      type: String(row["type"]),
-      occurredAt: row["occurred_at"] as Date,
-      repo: null,
-      category: row["category"] === null ? null : String(row["category"]),
-      groups: (row["group_names"] as string[] | null) ?? [],
-      payload: null,
-      points: Number(row["points"]),
-      ranked: row["ranked"] === true,
-      fingerprint: String(row["fingerprint"]),
+  for (const table of ["events_by_user_day", "events_by_user_quarter"]) {
+    const rows = await client.execute(`SELECT * FROM ${keyspace}.${table}`, [], {
+      fetchSize: 5000,
+      prepare: true,
     });
+    for await (const row of rows) logged.push(loggedEvent(row as unknown as Row));
   }
   return logged;
+}
+
+function loggedEvent(row: Row): ReadyEvent {
+  return {
+    id: String(row["event_id"]),
+    userId: String(row["user_id"]),
+    type: String(row["type"]),
+    occurredAt: row["occurred_at"] as Date,
+    repo: null,
+    category: row["category"] === null ? null : String(row["category"]),
+    groups: (row["group_names"] as string[] | null) ?? [],
+    payload: null,
+    points: Number(row["points"]),
+    ranked: row["ranked"] === true,
+    fingerprint: String(row["fingerprint"]),
+  };
 }
 
 /** True when `log_progress` shows every partition of the topic applied up to its end. */

@@ -7,8 +7,21 @@ import type { Client } from "./options.js";
 /** History needs only the client and its two statements. */
 export interface HistoryContext {
   readonly client: Client;
-  readonly cql: { readonly historyDays: string; readonly historyPage: string };
+  readonly cql: {
+    readonly historyDays: string;
+    readonly historyPage: string;
+    readonly historyQuarterPage: string;
+  };
 }
+
+/** A day with events: its events_by_user_day partition, and the quarters a heavy day spilled into. */
+interface DayPartitions {
+  readonly day: string;
+  /** Quarters of an hour (cql/008) holding the day's events past its threshold, newest first. */
+  readonly quarters: readonly number[];
+}
+
+const QUARTER_MS = 900_000;
 
 type Row = DriverTypes.Row;
 
@@ -44,7 +57,11 @@ export async function readHistory(ctx: HistoryContext, query: HistoryQuery): Pro
     const missing = query.limit - events.length;
     const group = days.slice(i, i + DAYS_AT_ONCE);
     const pages = await Promise.all(
-      group.map((day) => readDay(ctx, [query.userId, day, ...lower, ...upper], types, missing)),
+      group.map((day) =>
+        day.quarters.length === 0
+          ? readDay(ctx, ctx.cql.historyPage, [query.userId, day.day, ...lower, ...upper], types, missing)
+          : readHeavyDay(ctx, query.userId, day, lower, upper, types, missing),
+      ),
     );
     for (const page of pages) events.push(...page);
   }
@@ -56,21 +73,61 @@ async function daysWithEvents(
   userId: string,
   fromDay: string,
   toDay: string,
-): Promise<string[]> {
-  const days: string[] = [];
+): Promise<DayPartitions[]> {
+  const days: DayPartitions[] = [];
   const result = await ctx.client.execute(ctx.cql.historyDays, [userId, fromDay, toDay], {
     prepare: true,
     isIdempotent: true,
     fetchSize: 5000,
   });
   // Iterating a ResultSet asynchronously fetches the following pages as needed.
-  for await (const row of result) days.push(toText(row["day"]));
+  for await (const row of result) {
+    const quarters = ((row["quarters"] as number[] | null) ?? []).map(Number).sort((a, b) => b - a);
+    days.push({ day: toText(row["day"]), quarters });
+  }
   return days;
 }
 
-/** Up to `wanted` matching rows of one day partition, paging only when the type filter skips rows. */
+/**
+ * Up to `wanted` rows of a day that spilled into quarters: its events_by_user_day partition holds
+ * its first events, of any time of the day, and each quarter the later ones of that quarter of an
+ * hour. Quarters are read newest first until they give `wanted` rows (older quarters cannot beat
+ * those), then merged with the day partition's newest `wanted` rows.
+ */
+async function readHeavyDay(
+  ctx: HistoryContext,
+  userId: string,
+  day: DayPartitions,
+  lower: [Date, string],
+  upper: [Date, string],
+  types: ReadonlySet<string> | null,
+  wanted: number,
+): Promise<StoredEvent[]> {
+  const dayStart = Date.parse(`${day.day}T00:00:00Z`);
+  const inRange = day.quarters.filter((quarter) => {
+    const start = dayStart + quarter * QUARTER_MS;
+    return start < upper[0].getTime() + 1 && start + QUARTER_MS > lower[0].getTime();
+  });
+  const first = readDay(ctx, ctx.cql.historyPage, [userId, day.day, ...lower, ...upper], types, wanted);
+  const spilled: StoredEvent[] = [];
+  for (const quarter of inRange) {
+    const params = [userId, day.day, quarter, ...lower, ...upper];
+    spilled.push(...(await readDay(ctx, ctx.cql.historyQuarterPage, params, types, wanted)));
+    if (spilled.length >= wanted) break;
+  }
+  return [...(await first), ...spilled].sort(newestFirst).slice(0, wanted);
+}
+
+/** History order: occurredAt descending, then id descending by UTF-8 bytes, as Cassandra sorts. */
+function newestFirst(a: StoredEvent, b: StoredEvent): number {
+  const byTime = b.occurredAt.getTime() - a.occurredAt.getTime();
+  return byTime !== 0 ? byTime : Buffer.compare(Buffer.from(b.id, "utf8"), Buffer.from(a.id, "utf8"));
+}
+
+/** Up to `wanted` matching rows of one partition, paging only when the type filter skips rows. */
 async function readDay(
   ctx: HistoryContext,
+  query: string,
   params: unknown[],
   types: ReadonlySet<string> | null,
   wanted: number,
@@ -79,7 +136,7 @@ async function readDay(
   let pageState: string | undefined;
   do {
     const fetchSize = types === null ? wanted : Math.max(wanted, FILTERED_FETCH);
-    const result = await ctx.client.execute(ctx.cql.historyPage, params, {
+    const result = await ctx.client.execute(query, params, {
       prepare: true,
       fetchSize,
       autoPage: false,

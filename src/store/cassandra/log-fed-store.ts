@@ -26,7 +26,7 @@ import { runMigrations } from "./migrations.js";
 import { checkKeyspaceName } from "./keyspace.js";
 import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
-import { standingOf } from "./shard/plan.js";
+import { DEFAULT_DAY_SPLIT_EVENTS, standingOf } from "./shard/plan.js";
 import { rollupsOfCells } from "./shard/rollups.js";
 import type { LogFedContext } from "./shard/context.js";
 import { Layout } from "./shard/layout.js";
@@ -96,6 +96,7 @@ export class CassandraLogFedStore implements LogFedStore {
     return new CassandraShardWriter(this.ctx, shard, epoch, {
       cacheSize: this.settings.cacheSize ?? DEFAULT_CACHE_SIZE,
       afterWriteStep: this.settings.afterWriteStep ?? null,
+      daySplitEvents: this.options.daySplitEvents ?? DEFAULT_DAY_SPLIT_EVENTS,
     });
   }
 

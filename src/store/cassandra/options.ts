@@ -39,6 +39,12 @@ export interface CassandraStoreOptions {
    * log row (so the event can be sent again). Default 60 000 ms.
    */
   readonly abandonedAfterMs?: number;
+  /**
+   * A user's events per UTC day kept in its events_by_user_day partition; the day's later events
+   * go to quarters of an hour (cql/008), so no history partition grows past it. Default 100 000.
+   * Safe to change between runs: a record's row is placed once, when it is first counted.
+   */
+  readonly daySplitEvents?: number;
 }
 
 export const DEFAULT_KEYSPACE = "eventscore";

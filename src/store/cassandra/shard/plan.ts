@@ -91,6 +91,28 @@ export interface AggregatePlan {
   readonly reportCells: ReportCellWrite[];
   /** The report_rollups rows (cql/007) the cells sum into. */
   readonly reportRollups: ReportRollupWrite[];
+  /**
+   * The log rows to write, each placed (cql/008): records already counted in their day are left
+   * out, since their rows were written before their counts (write step (a) before (b)).
+   */
+  readonly logRows: PlacedRecord[];
+}
+
+/** A record's log row: in events_by_user_day (quarter null) or the day's quarter of an hour. */
+export interface PlacedRecord {
+  readonly record: LogRecord;
+  readonly quarter: number | null;
+}
+
+/** How many events of a user's day stay in its events_by_user_day partition (cql/008). */
+export const DEFAULT_DAY_SPLIT_EVENTS = 100_000;
+const QUARTER_MS = 900_000;
+const DAY_MS = 86_400_000;
+
+/** The quarter of an hour (0-95) of a time's UTC day. */
+export function quarterOf(at: Date): number {
+  const ms = ((at.getTime() % DAY_MS) + DAY_MS) % DAY_MS;
+  return Math.floor(ms / QUARTER_MS);
 }
 
 /** What the planner needs to know of the stored rows that a batch touches. */
@@ -176,11 +198,13 @@ export function planAggregates(
   records: readonly LogRecord[],
   epoch: number,
   stored: StoredState,
+  daySplitEvents = DEFAULT_DAY_SPLIT_EVENTS,
 ): AggregatePlan {
   const partitions = new Map<string, PartitionWork>();
   const cells = new Map<string, ReportCellWrite>();
   const rollups = new RollupPlanner((key) => stored.reportRollup(key));
   const steps: BoardStep[] = [];
+  const logRows: PlacedRecord[] = [];
   for (const record of records) {
     const fence = fenceOf(record.offset, epoch);
     const { event } = record;
@@ -201,6 +225,12 @@ export function planAggregates(
         partitions.set(id, work);
       }
       if (fence <= work.storedFence) continue;
+      if (window === "DAY") {
+        // The user's events of the day before this one, in log order: the same for every writer
+        // that replays the log, so the row goes where the first writer put it.
+        const before = eventsOf(work.types);
+        logRows.push({ record, quarter: before >= daySplitEvents ? quarterOf(event.occurredAt) : null });
+      }
       // A scope (group, category) is counted as a row of its own in the user's partition, so
       // that its board value derives from type_counts like every other board's.
       const scopes = scopeMetricsOf(event);
@@ -263,7 +293,15 @@ export function planAggregates(
     boardSteps: steps,
     reportCells: [...cells.values()].filter(storedCells),
     reportRollups: rollups.writes(),
+    logRows,
   };
+}
+
+/** Events counted in a type_counts partition: its type rows, not its scope rows. */
+function eventsOf(types: ReadonlyMap<string, TypeCounts>): number {
+  let events = 0;
+  for (const [type, counts] of types) if (!isScopeMetric(type)) events += counts.events;
+  return events;
 }
 
 function memberValue(standing: Standing): number | null {

@@ -1,3 +1,4 @@
+import type { types as DriverTypes } from "cassandra-driver";
 import { periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import { toNumber, toText } from "../context.js";
@@ -54,12 +55,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   const cells = new Map<string, CellTotal>();
   const days: KeyedStatement[] = [];
   let counted = 0;
-  const scan = await client.execute(sql.scanEvents, [], {
-    prepare: true,
-    isIdempotent: true,
-    fetchSize: 5000,
-  });
-  for await (const row of scan) {
+  for await (const row of scanLog(ctx)) {
     const shard = row["log_partition"] === null ? null : toNumber(row["log_partition"]);
     if (shard === null || toNumber(row["log_offset"]) > (applied.get(shard) ?? -1)) continue;
     counted += 1;
@@ -73,11 +69,20 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       ranked: row["ranked"] === true,
     };
     const fence = fenceOf(applied.get(shard)!, epoch);
-    days.push({
-      query: sql.insertDay,
-      params: [event.userId, toText(row["day"]), fence],
-      partition: [event.userId],
-    });
+    const quarter = row["quarter"] === undefined || row["quarter"] === null ? null : toNumber(row["quarter"]);
+    days.push(
+      quarter === null
+        ? {
+            query: sql.insertDay,
+            params: [event.userId, toText(row["day"]), fence],
+            partition: [event.userId],
+          }
+        : {
+            query: sql.addDayQuarters,
+            params: [fence, [quarter], event.userId, toText(row["day"])],
+            partition: [event.userId],
+          },
+    );
     for (const { window, bucket } of periodsContaining(event.occurredAt)) {
       const id = `${event.userId}\u0000${window}\u0000${bucket}`;
       let total = typeCounts.get(id);
@@ -194,6 +199,14 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   });
   await client.execute(sql.metaWrite, [0, "rebuilding"], { prepare: true, isIdempotent: true });
   return counted;
+}
+
+/** Every log row: the day partitions (events_by_user_day), then a heavy day's quarters (cql/008). */
+async function* scanLog(ctx: LogFedContext): AsyncGenerator<DriverTypes.Row> {
+  for (const query of [ctx.sql.scanEvents, ctx.sql.scanQuarterEvents]) {
+    const scan = await ctx.client.execute(query, [], { prepare: true, isIdempotent: true, fetchSize: 5000 });
+    for await (const row of scan) yield row;
+  }
 }
 
 /** Board values of one user in one period (points, each type's count, each scope's points), when ranked. */

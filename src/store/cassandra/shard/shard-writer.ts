@@ -25,6 +25,8 @@ import {
   reportCellKeys,
   reportCellUserId,
   type AggregatePlan,
+  type PlacedRecord,
+  type ReportCellKey,
   type PeriodKey,
   type ReportCellState,
   type TypeCounts,
@@ -32,7 +34,13 @@ import {
 } from "./plan.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
-import { rollupId, rollupKeyOf, rollupPartitionId, type ReportRollupState } from "./rollups.js";
+import {
+  rollupId,
+  rollupKeyOf,
+  rollupPartitionId,
+  type ReportRollupKey,
+  type ReportRollupState,
+} from "./rollups.js";
 
 /** The write steps of one apply, in order (see CassandraShardWriter). */
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
@@ -90,7 +98,12 @@ export class CassandraShardWriter implements ShardWriter {
     private readonly ctx: LogFedContext,
     readonly shard: number,
     private readonly epoch: number,
-    private readonly settings: { readonly cacheSize: number; readonly afterWriteStep: AfterWriteStep | null },
+    private readonly settings: {
+      readonly cacheSize: number;
+      readonly afterWriteStep: AfterWriteStep | null;
+      /** A user's events per day kept in events_by_user_day (cql/008). */
+      readonly daySplitEvents: number;
+    },
   ) {
     this.typeCounts = new Lru(settings.cacheSize);
     this.cells = new Lru(settings.cacheSize);
@@ -119,11 +132,14 @@ export class CassandraShardWriter implements ShardWriter {
     this.known = Math.max(this.known, state.highest);
     const { claims, typeState, cellState, rollupState, boardState } = state;
     const decision = decideClaims(this.shard, records, claims);
-    const plan = planAggregates(decision.counted, this.epoch, {
-      typeCounts: (key) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
-      reportCell: (key) => cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
-      reportRollup: (key) => rollupState.get(rollupPartitionId(key))?.get(rollupId(key)) ?? null,
-    });
+    const stored = {
+      typeCounts: (key: PeriodKey) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
+      reportCell: (key: ReportCellKey) =>
+        cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
+      reportRollup: (key: ReportRollupKey) =>
+        rollupState.get(rollupPartitionId(key))?.get(rollupId(key)) ?? null,
+    };
+    const plan = planAggregates(decision.counted, this.epoch, stored, this.settings.daySplitEvents);
     let boardWrites: BoardValuesWrite[];
     try {
       boardWrites = planBoardValues(
@@ -441,7 +457,7 @@ export function applyStatements(
 ): { first: KeyedStatement[]; boardValues: KeyedStatement[]; counts: KeyedStatement[] } {
   return {
     first: [
-      ...claimStatements(sql, shard, epoch, claiming),
+      ...claimStatements(sql, shard, epoch, claiming, plan.logRows),
       ...cellStatements(sql, shard, plan),
       ...rollupStatements(sql, shard, plan),
       ...boardStatements(sql, shard, plan),
@@ -456,48 +472,53 @@ function claimStatements(
   shard: number,
   epoch: number,
   records: readonly LogRecord[],
+  logRows: readonly PlacedRecord[],
 ): KeyedStatement[] {
-  // One days_by_user row per (user, day) of the batch, with the fence of its last record: the
-  // same row Cassandra would keep of one write per record, at a fraction of the writes.
-  const days = new Map<string, KeyedStatement>();
-  const rows = records.flatMap(({ offset, event }) => {
+  const claims = records.map(({ offset, event }) => ({
+    query: sql.insertClaim,
+    params: [event.id, event.userId, event.fingerprint, shard, offset, fenceOf(offset, epoch)],
+    partition: [event.id],
+  }));
+  // One days_by_user row per (user, day) of the batch, with the fence of its last record and the
+  // quarters its rows went to: the same row Cassandra would keep of one write per record.
+  const days = new Map<string, { userId: string; day: string; fence: number; quarters: Set<number> }>();
+  const rows = logRows.map(({ record: { offset, event }, quarter }) => {
     const fence = fenceOf(offset, epoch);
     const day = dayOf(event.occurredAt);
-    days.set(`${event.userId}\u0000${day}`, {
-      query: sql.insertDay,
-      params: [event.userId, day, fence],
-      partition: [event.userId],
-    });
-    return [
-      {
-        query: sql.insertClaim,
-        params: [event.id, event.userId, event.fingerprint, shard, offset, fence],
-        partition: [event.id],
-      },
-      {
-        query: sql.insertEvent,
-        params: [
-          event.userId,
-          day,
-          event.occurredAt,
-          event.id,
-          event.type,
-          event.repo,
-          event.category,
-          [...event.groups],
-          event.payload,
-          event.points,
-          event.ranked,
-          event.fingerprint,
-          shard,
-          offset,
-          fence,
-        ],
-        partition: [event.userId, day],
-      },
+    const id = `${event.userId}\u0000${day}`;
+    const entry = days.get(id) ?? { userId: event.userId, day, fence, quarters: new Set<number>() };
+    entry.fence = fence;
+    if (quarter !== null) entry.quarters.add(quarter);
+    days.set(id, entry);
+    const columns = [
+      event.occurredAt,
+      event.id,
+      event.type,
+      event.repo,
+      event.category,
+      [...event.groups],
+      event.payload,
+      event.points,
+      event.ranked,
+      event.fingerprint,
+      shard,
+      offset,
+      fence,
     ];
+    return quarter === null
+      ? { query: sql.insertEvent, params: [event.userId, day, ...columns], partition: [event.userId, day] }
+      : {
+          query: sql.insertQuarterEvent,
+          params: [event.userId, day, quarter, ...columns],
+          partition: [event.userId, day, quarter],
+        };
   });
-  return [...rows, ...days.values()];
+  const dayRows = [...days.values()].map(({ userId, day, fence, quarters }) =>
+    quarters.size === 0
+      ? { query: sql.insertDay, params: [userId, day, fence], partition: [userId] }
+      : { query: sql.addDayQuarters, params: [fence, [...quarters], userId, day], partition: [userId] },
+  );
+  return [...claims, ...rows, ...dayRows];
 }
 
 function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {

@@ -7,6 +7,8 @@ export class ShardCql {
   readonly insertClaim: string;
   readonly insertEvent: string;
   readonly insertDay: string;
+  readonly insertQuarterEvent: string;
+  readonly addDayQuarters: string;
   readonly typeCountsOf: string;
   readonly insertTypeCounts: string;
   readonly boardInsert: string;
@@ -27,6 +29,8 @@ export class ShardCql {
   readonly progressWrite: string;
   readonly progressRead: string;
   readonly historyDays: string;
+  readonly historyQuarterPage: string;
+  readonly scanQuarterEvents: string;
   readonly historyPage: string;
   readonly scanEvents: string;
   readonly metaRead: string;
@@ -42,6 +46,13 @@ export class ShardCql {
        log_partition, log_offset)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     this.insertDay = `INSERT INTO ${ks}.days_by_user (user_id, day) VALUES (?, ?) USING TIMESTAMP ?`;
+    // cql/008: a heavy day's events past its threshold, by quarter of an hour, and the day's quarters.
+    this.insertQuarterEvent = `INSERT INTO ${ks}.events_by_user_quarter
+      (user_id, day, quarter, occurred_at, event_id, type, repo, category, group_names, payload, points, ranked,
+       fingerprint, log_partition, log_offset)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    this.addDayQuarters = `UPDATE ${ks}.days_by_user USING TIMESTAMP ? SET quarters = quarters + ?
+      WHERE user_id = ? AND day = ?`;
 
     this.typeCountsOf = `SELECT type, events, points, ranked_events, ranked_points, fence FROM ${ks}.type_counts
       WHERE user_id = ? AND time_window = ? AND bucket = ?`;
@@ -81,12 +92,15 @@ export class ShardCql {
     this.insertRollup = `INSERT INTO ${ks}.report_rollups (day, scope, shard, type, group_name, events, points, users, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
-    this.historyDays = `SELECT day FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
+    this.historyDays = `SELECT day, quarters FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
     // Tuple bounds on both clustering columns: CQL forbids mixing them with single-column ones,
     // and (t, '') works as "time t, before any id" because event ids are never empty.
     this.historyPage = `SELECT * FROM ${ks}.events_by_user_day
       WHERE user_id = ? AND day = ? AND (occurred_at, event_id) >= (?, ?) AND (occurred_at, event_id) < (?, ?)`;
+    this.historyQuarterPage = `SELECT * FROM ${ks}.events_by_user_quarter
+      WHERE user_id = ? AND day = ? AND quarter = ? AND (occurred_at, event_id) >= (?, ?) AND (occurred_at, event_id) < (?, ?)`;
     this.scanEvents = `SELECT * FROM ${ks}.events_by_user_day`;
+    this.scanQuarterEvents = `SELECT * FROM ${ks}.events_by_user_quarter`;
 
     this.progressWrite = `INSERT INTO ${ks}.log_progress (log_partition, applied_offset, fence)
       VALUES (?, ?, ?) USING TIMESTAMP ?`;
