@@ -30,7 +30,7 @@ export type ServedStore = StoreLifecycle & EventReader;
 export class InstrumentedReader implements ServedStore {
   readonly kind: string;
   /** Present exactly when the adapter has rollups, so reports still pick the cheaper read. */
-  readonly reportRollups?: (day: string, scope: ReportScope) => Promise<ReportRollup[]>;
+  readonly reportRollups?: (days: readonly string[], scope: ReportScope) => Promise<ReportRollup[]>;
 
   constructor(
     private readonly inner: ServedStore,
@@ -38,7 +38,8 @@ export class InstrumentedReader implements ServedStore {
   ) {
     this.kind = inner.kind;
     const rollups = inner.reportRollups?.bind(inner);
-    if (rollups) this.reportRollups = (day, scope) => this.timed("reportRollups", () => rollups(day, scope));
+    if (rollups)
+      this.reportRollups = (days, scope) => this.timed("reportRollups", () => rollups(days, scope));
   }
 
   protected async timed<T>(operation: string, call: () => Promise<T>): Promise<T> {

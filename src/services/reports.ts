@@ -95,8 +95,7 @@ export class ReportService {
       signal?.throwIfAborted();
       const chunk = days.slice(start, start + DAYS_READ_AT_ONCE);
       if (rollups !== undefined) {
-        const byDay = await Promise.all(chunk.map((day) => rollups(day, scope)));
-        for (const rollup of byDay.flat()) {
+        for (const rollup of await rollups(chunk, scope)) {
           const cell = { ...rollup, category: null, userId: "" };
           if (!accept(cell)) continue;
           const entry = entryOf(label(cell));

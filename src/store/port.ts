@@ -128,10 +128,12 @@ export interface ReportSource {
   /** All cells of one UTC day (YYYY-MM-DD) in the given scope, in no particular order. */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]>;
   /**
-   * The rollups of one day in the given scope, in no particular order. Optional: a store without
-   * them has its reports summed from the cells.
+   * The rollups of some UTC days in the given scope, in no particular order, several rows of one
+   * day, type and group allowed (a store may keep one per shard). Asked for a few days at once so
+   * that a store can read them together (Cassandra keeps a month per partition). Optional: a
+   * store without them has its reports summed from the cells.
    */
-  reportRollups?(day: string, scope: ReportScope): Promise<ReportRollup[]>;
+  reportRollups?(days: readonly string[], scope: ReportScope): Promise<ReportRollup[]>;
 }
 
 /** What every store does besides reading and writing events. */

@@ -675,7 +675,7 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
       it("equal the day's cells summed over categories and users, in both scopes, and after a rebuild", async () => {
         // Both stores keep rollups; reports read them when they need neither categories nor users.
         expect(store.reportRollups).toBeDefined();
-        const rollups = (day: string, scope: ReportScope) => store.reportRollups!(day, scope);
+        const rollups = (day: string, scope: ReportScope) => store.reportRollups!([day], scope);
         await store.append([
           event("u1", "alice", "PushEvent", "2024-04-01T01:00:00Z", {
             points: 2,
@@ -717,6 +717,12 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
         expect(lines(await rollups("2024-04-01", "group"))).toContain("2024-04-01|PushEvent|g1=3,7,2");
         expect(lines(await rollups("2024-04-02", "all"))).toEqual(["2024-04-02|PushEvent|null=1,2,1"]);
         expect(await rollups("2024-04-03", "all")).toEqual([]);
+        // Several days at once, across a month boundary, are the days one by one.
+        await store.append([event("u6", "dan", "WatchEvent", "2024-03-31T23:59:59Z", { points: 1 })]);
+        const days = ["2024-03-31", "2024-04-01", "2024-04-02", "2024-04-03"];
+        const oneByOne = (await Promise.all(days.map((day) => rollups(day, "all")))).flat();
+        expect(lines(await store.reportRollups!(days, "all"))).toEqual(lines(oneByOne));
+        expect(lines(oneByOne)).toContain("2024-03-31|WatchEvent|null=1,1,1");
         await store.rebuildAggregates();
         await check();
       });

@@ -19,21 +19,21 @@ type Args<M extends Exclude<keyof EventReader, "reportRollups">> = Parameters<Ev
  */
 export class ForwardingStore implements ServedStore {
   readonly kind: string;
-  readonly reportRollups?: (day: string, scope: ReportScope) => Promise<ReportRollup[]>;
+  readonly reportRollups?: (days: readonly string[], scope: ReportScope) => Promise<ReportRollup[]>;
 
   constructor(protected readonly inner: ServedStore) {
     this.kind = inner.kind;
     const rollups = inner.reportRollups?.bind(inner);
-    if (rollups) this.reportRollups = (day, scope) => this.rollups(rollups, day, scope);
+    if (rollups) this.reportRollups = (days, scope) => this.rollups(rollups, days, scope);
   }
 
   /** Reads the rollups through `read`; override to watch them. */
   protected rollups(
-    read: (day: string, scope: ReportScope) => Promise<ReportRollup[]>,
-    day: string,
+    read: (days: readonly string[], scope: ReportScope) => Promise<ReportRollup[]>,
+    days: readonly string[],
     scope: ReportScope,
   ): Promise<ReportRollup[]> {
-    return read(day, scope);
+    return read(days, scope);
   }
 
   migrate(): Promise<void> {

@@ -108,7 +108,7 @@ export async function startKafkaPipeline(
       leaderboardBefore: (query) => s.leaderboardBefore(query),
       histories: (users, query) => s.histories(users, query),
       reportCells: (day, scope) => s.reportCells(day, scope),
-      reportRollups: (day, scope) => s.reportRollups(day, scope),
+      reportRollups: (days, scope) => s.reportRollups(days, scope),
       rebuildAggregates: async () => {
         const count = aggregators.length;
         await stopAggregators();

@@ -216,49 +216,71 @@ export class CassandraLogFedStore implements LogFedStore {
   /** Every shard's partition of the day and scope; "" in category and group means none. */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
     return cassandraCall(() =>
-      this.everyShardOfDay(this.ctx.sql.cellsOfShard, day, scope, (row): ReportCell => {
-        const category = toText(row["category"]);
-        const group = toText(row["group_name"]);
-        return {
-          day,
-          type: toText(row["type"]),
-          category: category === "" ? null : category,
-          group: group === "" ? null : group,
-          userId: toText(row["user_id"]),
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-        };
-      }),
+      this.everyShard(
+        this.ctx.sql.cellsOfShard,
+        (shard) => [day, scope, shard],
+        (row): ReportCell => {
+          const category = toText(row["category"]);
+          const group = toText(row["group_name"]);
+          return {
+            day,
+            type: toText(row["type"]),
+            category: category === "" ? null : category,
+            group: group === "" ? null : group,
+            userId: toText(row["user_id"]),
+            events: toNumber(row["events"]),
+            points: toNumber(row["points"]),
+          };
+        },
+      ),
     );
   }
 
   /**
-   * Every shard's rollups of the day and scope (cql/007): a few rows per shard instead of a row
-   * per user. A keyspace whose rollups are not kept yet (written before cql/007 and not rebuilt)
-   * has them summed from its cells instead, so reports stay exact through the upgrade.
+   * Every shard's rollups of the days and scope (cql/007): a few rows per day and shard instead of
+   * a row per user, and one slice read per month and shard. A keyspace whose rollups are not kept
+   * yet (written before cql/007 and not rebuilt) has them summed from its cells instead, so reports
+   * stay exact through the upgrade.
    */
-  reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
+  reportRollups(days: readonly string[], scope: ReportScope): Promise<ReportRollup[]> {
     return cassandraCall(async () => {
-      if (!(await this.layout.rollupsKept())) return rollupsOfCells(await this.reportCells(day, scope));
-      return this.everyShardOfDay(this.ctx.sql.rollupsOfShard, day, scope, (row): ReportRollup => {
-        const group = toText(row["group_name"]);
-        return {
-          day,
-          type: toText(row["type"]),
-          group: group === "" ? null : group,
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-          users: { ids: (row["users"] as string[] | null) ?? [] },
-        };
-      });
+      if (!(await this.layout.rollupsKept())) {
+        const cells = await Promise.all(days.map((day) => this.reportCells(day, scope)));
+        return cells.flatMap(rollupsOfCells);
+      }
+      const wanted = new Set(days);
+      const byMonth = new Map<string, string[]>();
+      for (const day of [...wanted].sort()) {
+        const month = day.slice(0, 7);
+        byMonth.set(month, [...(byMonth.get(month) ?? []), day]);
+      }
+      const months = await Promise.all(
+        [...byMonth].map(([month, inMonth]) =>
+          this.everyShard(
+            this.ctx.sql.rollupsOfDays,
+            (shard) => [month, scope, shard, inMonth[0]!, inMonth[inMonth.length - 1]!],
+            (row): ReportRollup => {
+              const group = toText(row["group_name"]);
+              return {
+                day: toText(row["day"]),
+                type: toText(row["type"]),
+                group: group === "" ? null : group,
+                events: toNumber(row["events"]),
+                points: toNumber(row["points"]),
+                users: { ids: (row["users"] as string[] | null) ?? [] },
+              };
+            },
+          ),
+        ),
+      );
+      return months.flat().filter((rollup) => wanted.has(rollup.day));
     });
   }
 
-  /** The rows of a (day, scope, shard) partition of every shard, each decoded. */
-  private async everyShardOfDay<T>(
+  /** The rows of one partition query on every shard, each decoded. */
+  private async everyShard<T>(
     query: string,
-    day: string,
-    scope: ReportScope,
+    params: (shard: number) => unknown[],
     decode: (row: DriverTypes.Row) => T,
   ): Promise<T[]> {
     const shards = await this.layout.shards();
@@ -266,7 +288,7 @@ export class CassandraLogFedStore implements LogFedStore {
       Array.from({ length: shards }, (_, shard) => shard),
       this.ctx.concurrency,
       async (shard) => {
-        const result = await this.client.execute(query, [day, scope, shard], {
+        const result = await this.client.execute(query, params(shard), {
           prepare: true,
           isIdempotent: true,
           fetchSize: 5000,

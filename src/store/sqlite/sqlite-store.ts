@@ -341,10 +341,10 @@ export class SqliteStore implements EventStore, ReportSource {
     });
   }
 
-  reportRollups(day: string, scope: ReportScope): Promise<ReportRollup[]> {
+  reportRollups(days: readonly string[], scope: ReportScope): Promise<ReportRollup[]> {
     return sqliteCall(async () => {
       this.ready();
-      return this.rollups!.read(day, scope);
+      return days.flatMap((day) => this.rollups!.read(day, scope));
     });
   }
 

@@ -181,8 +181,8 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
     const fence = fenceOfShard(params[2] as number);
     statements.push({
       query: sql.insertRollup,
-      params: [...params, events, points, [...users].sort(), fence, fence],
-      partition: params.slice(0, 3),
+      params: [(params[0] as string).slice(0, 7), ...params, events, points, [...users].sort(), fence, fence],
+      partition: [(params[0] as string).slice(0, 7), params[1]!, params[2]!],
     });
   }
   const replicas = replicaLookup(client, ctx.keyspace);
@@ -226,7 +226,7 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
     ["board_shards", ["time_window", "bucket", "metric", "shard"]],
     ["board_values", ["time_window", "bucket", "metric", "shard"]],
     ["report_cells", ["day", "scope", "shard"]],
-    ["report_rollups", ["day", "scope", "shard"]],
+    ["report_rollups", ["month", "scope", "shard"]],
   ];
   for (const [table, columns] of tables) {
     const keys = await ctx.client.execute(

@@ -28,7 +28,7 @@ export function rollupKeyOf(cell: ReportCellKey): ReportRollupKey {
   return { day: cell.day, scope: cell.scope, type: cell.type, group: cell.group };
 }
 
-/** The partition of a rollup on its shard: what the writer reads and caches whole. */
+/** A day of one scope in a rollup partition (a month): the slice the writer reads and caches whole. */
 export function rollupPartitionId(key: { readonly day: string; readonly scope: string }): string {
   return `${key.day}\u0000${key.scope}`;
 }

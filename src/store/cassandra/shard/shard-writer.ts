@@ -351,7 +351,8 @@ export class CassandraShardWriter implements ShardWriter {
     const missing = cachedOrMissing(keys, rollupPartitionId, this.rollups, state);
     if (state.size > 0) seen.cached = true;
     await mapConcurrent([...missing], this.ctx.concurrency, async ([id, { day, scope }]) => {
-      const result = await this.ctx.client.execute(this.ctx.sql.rollupsOfShard, [day, scope, this.shard], {
+      const params = [day.slice(0, 7), scope, this.shard, day];
+      const result = await this.ctx.client.execute(this.ctx.sql.rollupsOfDay, params, {
         prepare: true,
         isIdempotent: true,
         fetchSize: 5000,
@@ -525,6 +526,7 @@ function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): Ke
   return plan.reportRollups.map((rollup) => ({
     query: sql.insertRollup,
     params: [
+      rollup.day.slice(0, 7),
       rollup.day,
       rollup.scope,
       shard,
@@ -536,7 +538,7 @@ function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): Ke
       rollup.fence,
       rollup.fence,
     ],
-    partition: [rollup.day, rollup.scope, shard],
+    partition: [rollup.day.slice(0, 7), rollup.scope, shard],
   }));
 }
 

@@ -24,7 +24,8 @@ export class ShardCql {
   readonly cellsOfUsers: string;
   readonly cellsOfShard: string;
   readonly insertCell: string;
-  readonly rollupsOfShard: string;
+  readonly rollupsOfDay: string;
+  readonly rollupsOfDays: string;
   readonly insertRollup: string;
   readonly progressWrite: string;
   readonly progressRead: string;
@@ -86,11 +87,14 @@ export class ShardCql {
     this.insertCell = `INSERT INTO ${ks}.report_cells
       (day, scope, shard, user_id, type, category, group_name, events, points, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-    // report_rollups (cql/007): the writer reads a partition whole; readers too, for reports.
-    this.rollupsOfShard = `SELECT type, group_name, events, points, users, fence FROM ${ks}.report_rollups
-      WHERE day = ? AND scope = ? AND shard = ?`;
-    this.insertRollup = `INSERT INTO ${ks}.report_rollups (day, scope, shard, type, group_name, events, points, users, fence)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    // report_rollups (cql/007), a month per partition: the writer reads a day's slice, reports a range of days.
+    this.rollupsOfDay = `SELECT type, group_name, events, points, users, fence FROM ${ks}.report_rollups
+      WHERE month = ? AND scope = ? AND shard = ? AND day = ?`;
+    this.rollupsOfDays = `SELECT day, type, group_name, events, points, users FROM ${ks}.report_rollups
+      WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
+    this.insertRollup = `INSERT INTO ${ks}.report_rollups
+      (month, day, scope, shard, type, group_name, events, points, users, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
     this.historyDays = `SELECT day, quarters FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
     // Tuple bounds on both clustering columns: CQL forbids mixing them with single-column ones,
