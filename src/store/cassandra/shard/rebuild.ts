@@ -181,7 +181,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
     const fence = fenceOfShard(params[2] as number);
     statements.push({
       query: sql.insertRollup,
-      params: [(params[0] as string).slice(0, 7), ...params, events, points, [...users].sort(), fence, fence],
+      params: [fence, events, points, fence, [...users], (params[0] as string).slice(0, 7), ...params],
       partition: [(params[0] as string).slice(0, 7), params[1]!, params[2]!],
     });
   }

@@ -10,18 +10,22 @@ export interface ReportRollupKey {
   readonly group: string;
 }
 
-/** A rollup as stored, with the fence of its last write. */
+/**
+ * A rollup's sums as stored, with the fence of their last write. Its users are not part of the
+ * state: the writer only adds to the row's set (cql/007), so it never needs to read it.
+ */
 export interface ReportRollupState {
   readonly events: number;
   readonly points: number;
-  /** The ids of the users of the row's cells. */
-  readonly users: ReadonlySet<string>;
   readonly fence: number;
 }
 
-export interface ReportRollupWrite extends ReportRollupKey, ReportRollupState {}
+/** The new sums of a row, and the users this batch adds to its set. */
+export interface ReportRollupWrite extends ReportRollupKey, ReportRollupState {
+  readonly addedUsers: ReadonlySet<string>;
+}
 
-export const NO_ROLLUP: ReportRollupState = { events: 0, points: 0, users: new Set(), fence: 0 };
+export const NO_ROLLUP: ReportRollupState = { events: 0, points: 0, fence: 0 };
 
 /** The rollup a report cell sums into: the cell without its category and user. */
 export function rollupKeyOf(cell: ReportCellKey): ReportRollupKey {
@@ -40,8 +44,9 @@ export function rollupId(key: ReportRollupKey): string {
 /**
  * Folds the records of a batch into the rollups they touch, each record once per cell key, and
  * only into a row whose stored fence is below the record's (the same rule as the report cells:
- * a record already counted in a row is not counted again on replay). Each touched row's user set
- * is copied once, then grown in place.
+ * a record already counted in a row is not counted again on replay). A row's users are only ever
+ * added to, and adding a user twice is adding it once, so a replay or a zombie that adds the users
+ * of records that are counted anyway changes nothing.
  */
 export class RollupPlanner {
   private readonly rows = new Map<string, { key: ReportRollupKey; state: MutableRollup; stored: number }>();
@@ -54,13 +59,13 @@ export class RollupPlanner {
     let row = this.rows.get(id);
     if (row === undefined) {
       const before = this.stored(key) ?? NO_ROLLUP;
-      row = { key, state: { ...before, users: new Set(before.users) }, stored: before.fence };
+      row = { key, state: { ...before, addedUsers: new Set() }, stored: before.fence };
       this.rows.set(id, row);
     }
     if (fence <= row.state.fence) return;
     row.state.events += 1;
     row.state.points += points;
-    row.state.users.add(cell.userId);
+    row.state.addedUsers.add(cell.userId);
     row.state.fence = fence;
   }
 
@@ -75,8 +80,8 @@ export class RollupPlanner {
 interface MutableRollup {
   events: number;
   points: number;
-  users: Set<string>;
   fence: number;
+  readonly addedUsers: Set<string>;
 }
 
 /** Rollups summed from a day's cells: for a keyspace whose report_rollups are not kept yet. */

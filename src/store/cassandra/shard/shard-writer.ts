@@ -362,12 +362,7 @@ export class CassandraShardWriter implements ShardWriter {
         const key = { day, scope, type: toText(row["type"]), group: toText(row["group_name"]) };
         const fence = toNumber(row["fence"]);
         seen.highest = Math.max(seen.highest, fence);
-        rows.set(rollupId(key), {
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-          users: new Set((row["users"] as string[] | null) ?? []),
-          fence,
-        });
+        rows.set(rollupId(key), { events: toNumber(row["events"]), points: toNumber(row["points"]), fence });
       }
       state.set(id, rows);
     });
@@ -437,8 +432,8 @@ export class CassandraShardWriter implements ShardWriter {
     }
     for (const [id, cells] of cellState) this.cells.set(id, cells);
     for (const rollup of plan.reportRollups) {
-      const { events, points, users, fence } = rollup;
-      rollupState.get(rollupPartitionId(rollup))?.set(rollupId(rollup), { events, points, users, fence });
+      const { events, points, fence } = rollup;
+      rollupState.get(rollupPartitionId(rollup))?.set(rollupId(rollup), { events, points, fence });
     }
     for (const [id, rows] of rollupState) this.rollups.set(id, rows);
   }
@@ -526,17 +521,17 @@ function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): Ke
   return plan.reportRollups.map((rollup) => ({
     query: sql.insertRollup,
     params: [
+      rollup.fence,
+      rollup.events,
+      rollup.points,
+      rollup.fence,
+      [...rollup.addedUsers],
       rollup.day.slice(0, 7),
       rollup.day,
       rollup.scope,
       shard,
       rollup.type,
       rollup.group,
-      rollup.events,
-      rollup.points,
-      [...rollup.users].sort(),
-      rollup.fence,
-      rollup.fence,
     ],
     partition: [rollup.day.slice(0, 7), rollup.scope, shard],
   }));

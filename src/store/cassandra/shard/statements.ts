@@ -88,13 +88,14 @@ export class ShardCql {
       (day, scope, shard, user_id, type, category, group_name, events, points, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     // report_rollups (cql/007), a month per partition: the writer reads a day's slice, reports a range of days.
-    this.rollupsOfDay = `SELECT type, group_name, events, points, users, fence FROM ${ks}.report_rollups
+    this.rollupsOfDay = `SELECT type, group_name, events, points, fence FROM ${ks}.report_rollups
       WHERE month = ? AND scope = ? AND shard = ? AND day = ?`;
     this.rollupsOfDays = `SELECT day, type, group_name, events, points, users FROM ${ks}.report_rollups
       WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
-    this.insertRollup = `INSERT INTO ${ks}.report_rollups
-      (month, day, scope, shard, type, group_name, events, points, users, fence)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    // Users are added to the set, never written whole: no read of the set, no collection tombstone.
+    this.insertRollup = `UPDATE ${ks}.report_rollups USING TIMESTAMP ?
+      SET events = ?, points = ?, fence = ?, users = users + ?
+      WHERE month = ? AND day = ? AND scope = ? AND shard = ? AND type = ? AND group_name = ?`;
 
     this.historyDays = `SELECT day, quarters FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
     // Tuple bounds on both clustering columns: CQL forbids mixing them with single-column ones,
