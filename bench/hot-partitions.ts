@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { fingerprintOf } from "../src/domain/event.js";
 import { plannedWrites, recordsByPartition } from "./planned-writes.js";
-import type { ReadyEvent } from "../src/store/port.js";
+import type { StoredEvent } from "../src/store/port.js";
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +75,7 @@ function pickType(): [string, number] {
 }
 
 const started = Date.now();
-const events: ReadyEvent[] = [];
+const events: StoredEvent[] = [];
 const dayStart = Date.UTC(2024, 5, 12);
 for (let i = 0; i < EVENTS; i++) {
   const userId = `user-${pickUser()}`;

@@ -22,10 +22,10 @@ import {
   type BoardValues,
 } from "../src/store/cassandra/shard/board-values.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
-import type { LogRecord, ReadyEvent } from "../src/store/port.js";
+import type { LogRecord, StoredEvent } from "../src/store/port.js";
 
 /** Each log partition's records, numbered from 0, on the partition Kafka would choose. */
-export function recordsByPartition(events: readonly ReadyEvent[], partitions: number): LogRecord[][] {
+export function recordsByPartition(events: readonly StoredEvent[], partitions: number): LogRecord[][] {
   const byShard: LogRecord[][] = Array.from({ length: partitions }, () => []);
   for (const event of events) {
     const records = byShard[partitionOf(event.userId, partitions)]!;
@@ -65,7 +65,7 @@ export function* plannedWrites(
   }
 }
 
-export function rowsPerEvent(events: readonly ReadyEvent[], partitions: number, batch = 1000): number {
+export function rowsPerEvent(events: readonly StoredEvent[], partitions: number, batch = 1000): number {
   let rows = 0;
   for (const statements of plannedWrites(recordsByPartition(events, partitions), batch))
     rows += statements.length;

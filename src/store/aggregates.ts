@@ -1,5 +1,6 @@
 import { periodsContaining, type Period, type Window } from "../domain/time.js";
 import type { ScoredEvent } from "../domain/event.js";
+import type { StoredEvent } from "./port.js";
 
 /** The leaderboard metric that ranks by points; any other metric is an event type or a scope. */
 export const POINTS_METRIC = "*";
@@ -91,9 +92,7 @@ export interface AggregateDeltas {
  * Folds newly inserted events into the increments every aggregate needs, one per key, so that
  * a batch of many events by few users costs few writes. Both adapters apply these deltas.
  */
-export function aggregateDeltas(
-  events: readonly (ScoredEvent & { readonly ranked: boolean })[],
-): AggregateDeltas {
+export function aggregateDeltas(events: readonly StoredEvent[]): AggregateDeltas {
   const typeCounts = new Map<string, TypeCountDelta>();
   const leaderboard = new Map<string, LeaderboardDelta>();
   const reportCells = new Map<string, ReportCellDelta>();

@@ -8,7 +8,7 @@ import { decodeHistogram } from "../../src/store/cassandra/shard/board-values.js
 import type { Admin } from "@platformatic/kafka";
 import { expect } from "vitest";
 import { periodsContaining } from "../../src/domain/time.js";
-import type { ReadyEvent } from "../../src/store/port.js";
+import type { StoredEvent } from "../../src/store/port.js";
 import type { Client } from "../../src/store/cassandra/options.js";
 
 type Row = Record<string, unknown>;
@@ -43,7 +43,7 @@ export interface ExpectedRows {
 }
 
 /** The rows the counted events must produce, each as one comparable line. */
-export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): ExpectedRows {
+export function expectedRows(events: readonly StoredEvent[], shardOf: ShardOf): ExpectedRows {
   const counts = new Map<
     string,
     { events: number; points: number; rankedEvents: number; rankedPoints: number }
@@ -155,7 +155,7 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
 export async function expectExactAggregates(
   client: Client,
   keyspace: string,
-  counted: readonly ReadyEvent[],
+  counted: readonly StoredEvent[],
   shardOf: ShardOf,
 ): Promise<void> {
   const expected = expectedRows(counted, shardOf);
@@ -167,8 +167,8 @@ export async function expectExactAggregates(
 }
 
 /** Every event in the store's log (`events_by_user_day`), as the aggregators stored it. */
-export async function storedEvents(client: Client, keyspace: string): Promise<ReadyEvent[]> {
-  const logged: ReadyEvent[] = [];
+export async function storedEvents(client: Client, keyspace: string): Promise<StoredEvent[]> {
+  const logged: StoredEvent[] = [];
   const rows = await client.execute(`SELECT * FROM ${keyspace}.events_by_user_day`, [], {
     fetchSize: 5000,
     prepare: true,

@@ -75,8 +75,6 @@ interface EventRow {
   fingerprint: string;
 }
 
-type Appendable = Parameters<EventStore["append"]>[0][number];
-
 /** Up to this many types, history reads each from the type index and merges. */
 const TYPES_READ_APART = 8;
 
@@ -150,20 +148,20 @@ export class SqliteStore implements EventStore, ReportSource {
     if (this.db.open) this.db.close();
   }
 
-  async append(events: readonly Appendable[]): Promise<AppendOutcome[]> {
+  async append(events: readonly StoredEvent[]): Promise<AppendOutcome[]> {
     return (await this.appendWithChanges(events)).outcomes;
   }
 
   /** In the thread when there is one, else on this connection; a busy or failing database is StoreUnavailableError. */
-  appendWithChanges(events: readonly Appendable[]): Promise<AppendResult> {
+  appendWithChanges(events: readonly StoredEvent[]): Promise<AppendResult> {
     return sqliteCall(() => (this.writer ? this.writer.append(events) : this.appendHere(events)));
   }
 
-  private appendHere(events: readonly Appendable[]): AppendResult {
+  private appendHere(events: readonly StoredEvent[]): AppendResult {
     const s = this.ready();
     const run = this.db.transaction((): AppendResult => {
       const outcomes: AppendOutcome[] = [];
-      const inserted: Appendable[] = [];
+      const inserted: StoredEvent[] = [];
       for (const event of events) {
         const known = s.findFingerprint.get(event.id);
         if (known) {
@@ -358,7 +356,7 @@ export class SqliteStore implements EventStore, ReportSource {
         s.clearReportCells.run();
         this.rollups!.clear();
         let read = 0;
-        let chunk: Appendable[] = [];
+        let chunk: StoredEvent[] = [];
         for (const row of s.allEvents.iterate()) {
           chunk.push(toStoredEvent(row));
           read += 1;
@@ -383,7 +381,7 @@ export class SqliteStore implements EventStore, ReportSource {
 function applyDeltas(
   s: SqliteStatements,
   rollups: SqliteRollups,
-  events: readonly Appendable[],
+  events: readonly StoredEvent[],
 ): AggregateDeltas | null {
   if (events.length === 0) return null;
   const deltas = aggregateDeltas(events);

@@ -1,6 +1,6 @@
 import { periodsContaining, type Window } from "../../../domain/time.js";
 import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
-import type { LogRecord } from "../../port.js";
+import type { LogRecord, StoredEvent } from "../../port.js";
 import { fenceOf } from "./fence.js";
 
 /** The counts of one event type in one (user, window, bucket). */
@@ -106,8 +106,9 @@ export function reportCellId(key: ReportCellKey): string {
 }
 
 /** The report cells an event counts in: once in scope "all", once per group in scope "group". */
-export function reportCellKeys(record: LogRecord): ReportCellKey[] {
-  const { event } = record;
+export function reportCellKeys(
+  event: Pick<StoredEvent, "occurredAt" | "userId" | "type" | "category" | "groups">,
+): ReportCellKey[] {
   const day = periodsContaining(event.occurredAt)[0]!.bucket;
   const base = { day, userId: event.userId, type: event.type, category: event.category ?? "" };
   const groups = event.groups.length === 0 ? [""] : event.groups;
@@ -222,7 +223,7 @@ export function planAggregates(
         if (from !== to) steps.push({ window, bucket, metric, fence, userId: event.userId, from, to });
       }
     }
-    for (const key of reportCellKeys(record)) {
+    for (const key of reportCellKeys(event)) {
       const id = reportCellId(key);
       const current = cells.get(id) ?? {
         ...key,

@@ -94,10 +94,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
         });
       }
     }
-    for (const key of reportCellKeys({
-      offset: 0,
-      event: { ...event, id: "", repo: null, payload: null, fingerprint: "" },
-    })) {
+    for (const key of reportCellKeys(event)) {
       const params = [key.day, key.scope, key.userId, key.type, key.category, key.group];
       const id = `${shard}\u0000${params.join("\u0000")}`;
       const cell = cells.get(id) ?? { shard, params, events: 0, points: 0 };

@@ -254,7 +254,7 @@ export class CassandraShardWriter implements ShardWriter {
     const state = new Map<string, Map<string, ReportCellState>>();
     const missing = new Map<string, { day: string; scope: string; users: Set<string> }>();
     for (const record of records) {
-      for (const key of reportCellKeys(record)) {
+      for (const key of reportCellKeys(record.event)) {
         const id = reportCellUserId(key);
         if (state.has(id)) continue;
         const cached = this.cells.get(id);
