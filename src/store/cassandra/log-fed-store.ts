@@ -1,6 +1,7 @@
 import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
-import { boardKeyOf, isScopeMetric, type BoardScope } from "../aggregates.js";
+import { boardKeyOf, type BoardScope } from "../aggregates.js";
+import { tallyOf } from "../tallies.js";
 import type {
   AppendOutcome,
   BoardStandings,
@@ -13,7 +14,6 @@ import type {
   ShardWriter,
   Standing,
   StoredEvent,
-  TypeTally,
   UserTally,
 } from "../port.js";
 import { mapConcurrent } from "./concurrency.js";
@@ -152,16 +152,9 @@ export class CassandraLogFedStore implements LogFedStore {
   /** One single-partition read per user, concurrently. */
   tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
     return cassandraCall(async () => {
-      return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
-        const rows = await this.typeCountRows(userId, period);
-        const byType: TypeTally[] = rows
-          .filter((row) => row.events !== 0 && !isScopeMetric(row.type))
-          .map((row) => ({ type: row.type, count: row.events, points: row.points }))
-          .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-        const count = byType.reduce((sum, t) => sum + t.count, 0);
-        const points = byType.reduce((sum, t) => sum + t.points, 0);
-        return { userId, count, points, byType };
-      });
+      return mapConcurrent(userIds, this.ctx.concurrency, async (userId) =>
+        tallyOf(userId, await this.typeCountRows(userId, period)),
+      );
     });
   }
 

@@ -10,6 +10,7 @@ import {
   type BoardScope,
 } from "../aggregates.js";
 import { rankerOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { tallyOf, type TypeCountRow } from "../tallies.js";
 import type {
   AppendOutcome,
   AppendResult,
@@ -233,21 +234,13 @@ export class SqliteStore implements EventStore, ReportSource {
         window: period.window,
         bucket: period.bucket,
       });
-      const byUser = new Map<
-        string,
-        UserTally & { byType: { type: string; count: number; points: number }[] }
-      >();
+      const byUser = new Map<string, TypeCountRow[]>();
       for (const row of rows) {
-        let tally = byUser.get(row.user_id);
-        if (!tally) {
-          tally = { userId: row.user_id, count: 0, points: 0, byType: [] };
-          byUser.set(row.user_id, tally);
-        }
-        tally.byType.push({ type: row.type, count: row.events, points: row.points });
-        (tally as { count: number }).count += row.events;
-        (tally as { points: number }).points += row.points;
+        const own = byUser.get(row.user_id);
+        if (own) own.push(row);
+        else byUser.set(row.user_id, [row]);
       }
-      return userIds.map((userId) => byUser.get(userId) ?? { userId, count: 0, points: 0, byType: [] });
+      return userIds.map((userId) => tallyOf(userId, byUser.get(userId) ?? []));
     });
   }
 
@@ -406,14 +399,10 @@ function tallyChanges(s: SqliteStatements, typeCounts: AggregateDeltas["typeCoun
     const key = `${userId}\u0000${window}\u0000${bucket}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    let count = 0;
-    let points = 0;
-    const byType = s.periodTally.all(userId, window, bucket).map((row) => {
-      count += row.events;
-      points += row.points;
-      return { type: row.type, count: row.events, points: row.points };
+    changes.push({
+      period: { window, bucket },
+      tally: tallyOf(userId, s.periodTally.all(userId, window, bucket)),
     });
-    changes.push({ period: { window, bucket }, tally: { userId, count, points, byType } });
   }
   return changes;
 }

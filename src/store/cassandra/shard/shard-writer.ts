@@ -1,6 +1,7 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
-import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
-import type { LogRecord, ShardApplied, ShardWriter, TallyChange, UserTally } from "../../port.js";
+import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
+import type { LogRecord, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
+import { tallyOf } from "../../tallies.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } from "../partition-batches.js";
@@ -29,6 +30,7 @@ import {
   type ReportCellState,
   type TypeCounts,
   type TypeCountsPartition,
+  type TypeCountsWrite,
 } from "./plan.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
@@ -525,23 +527,10 @@ function periodKeysOf(record: LogRecord): PeriodKey[] {
   }));
 }
 
-function tallyChange(write: {
-  userId: string;
-  window: PeriodKey["window"];
-  bucket: string;
-  after: TypeCountsPartition;
-}): TallyChange {
-  const byType = [...write.after.types]
-    .filter(([type]) => !isScopeMetric(type))
-    .map(([type, counts]) => ({ type, count: counts.events, points: counts.points }))
-    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-  const tally: UserTally = {
-    userId: write.userId,
-    count: byType.reduce((sum, t) => sum + t.count, 0),
-    points: byType.reduce((sum, t) => sum + t.points, 0),
-    byType,
-  };
-  return { period: { window: write.window, bucket: write.bucket }, tally };
+/** The user's totals in the period after the write: the partition it leaves, as tallies() reads it. */
+function tallyChange(write: TypeCountsWrite): TallyChange {
+  const rows = [...write.after.types].map(([type, counts]) => ({ type, ...counts }));
+  return { period: { window: write.window, bucket: write.bucket }, tally: tallyOf(write.userId, rows) };
 }
 
 /** A stored top cell: an empty shard's is empty; a missing one on a shard with users is not known. */
