@@ -9,7 +9,7 @@ import {
   type BoardKey,
   type BoardScope,
 } from "../aggregates.js";
-import { rankerOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { rankerOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
 import { tallyOf, type TypeCountRow } from "../tallies.js";
 import type {
   AppendOutcome,
@@ -304,7 +304,7 @@ export class SqliteStore implements EventStore, ReportSource {
       // histogram once, then each rank by binary search over its running sums.
       const ranks =
         userIds.length <= FEW_USERS
-          ? (value: number) => 1 + (s.countAbove.get({ ...key, value })?.n ?? 0)
+          ? (value: number) => rankOf(s.countAbove.get({ ...key, value })?.n ?? 0)
           : rankerOf(s.boardValues.all(key));
       return {
         total: s.boardSize.get(key)?.n ?? 0,

@@ -1,7 +1,15 @@
 import type { BoardKey } from "../../aggregates.js";
 import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
-import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
+import {
+  rankerOf,
+  rankPage,
+  startingInside,
+  usersAboveOf,
+  type Histogram,
+  type RankCounter,
+  type RankedValue,
+} from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
 import { decodeHistogram } from "./board-values.js";
 import { byBoardOrder, decodeTop, pageBeforeFromTop, pageFromTop, type BoardTop } from "./board-top.js";
@@ -62,10 +70,10 @@ export async function readBoardPageBefore(
  * or a set of standings asks for several counts.
  */
 export function boardCounter(ctx: LogFedContext, board: BoardRef, shards: number): RankCounter & BoardTotals {
-  let histogram: Promise<{ value: number; users: number }[]> | null = null;
+  let histogram: Promise<Histogram> | null = null;
   const read = () => (histogram ??= boardHistogram(ctx, board, shards));
   return {
-    countAbove: async (value) => rankerOf(await read())(value) - 1,
+    countAbove: async (value) => usersAboveOf(await read())(value),
     countEqual: async (value) => (await read()).find((bin) => bin.value === value)?.users ?? 0,
     total: async () => (await read()).reduce((sum, bin) => sum + bin.users, 0),
     ranker: async () => rankerOf(await read()),
@@ -83,7 +91,7 @@ export async function boardHistogram(
   ctx: LogFedContext,
   board: BoardRef,
   shards: number,
-): Promise<{ value: number; users: number }[]> {
+): Promise<Histogram> {
   const merged = new Map<number, number>();
   await Promise.all(
     range(shards).map(async (shard) => {
