@@ -9,7 +9,6 @@ import { decideClaims, type ClaimsById } from "../src/store/cassandra/shard/clai
 import {
   periodKeyId,
   planAggregates,
-  reportCellId,
   type ReportCellState,
   type TypeCountsPartition,
 } from "../src/store/cassandra/shard/plan.js";
@@ -22,6 +21,7 @@ import {
   type BoardValues,
 } from "../src/store/cassandra/shard/board-values.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
+import { reportCellId } from "../src/store/report-cells.js";
 import type { LogRecord, StoredEvent } from "../src/store/port.js";
 
 /** Each log partition's records, numbered from 0, on the partition Kafka would choose. */

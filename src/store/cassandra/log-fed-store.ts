@@ -1,6 +1,7 @@
 import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
 import { boardKeyOf, type BoardScope } from "../aggregates.js";
+import { reportCellOf } from "../report-cells.js";
 import { tallyOf } from "../tallies.js";
 import type {
   AppendOutcome,
@@ -222,17 +223,17 @@ export class CassandraLogFedStore implements LogFedStore {
           });
           const cells: ReportCell[] = [];
           for await (const row of result) {
-            const category = toText(row["category"]);
-            const group = toText(row["group_name"]);
-            cells.push({
-              day,
-              type: toText(row["type"]),
-              category: category === "" ? null : category,
-              group: group === "" ? null : group,
-              userId: toText(row["user_id"]),
-              events: toNumber(row["events"]),
-              points: toNumber(row["points"]),
-            });
+            cells.push(
+              reportCellOf({
+                day,
+                type: toText(row["type"]),
+                category: toText(row["category"]),
+                group: toText(row["group_name"]),
+                userId: toText(row["user_id"]),
+                events: toNumber(row["events"]),
+                points: toNumber(row["points"]),
+              }),
+            );
           }
           return cells;
         },

@@ -10,6 +10,7 @@ import {
   type BoardScope,
 } from "../aggregates.js";
 import { rankerOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { reportCellOf } from "../report-cells.js";
 import { tallyOf, type TypeCountRow } from "../tallies.js";
 import type {
   AppendOutcome,
@@ -318,17 +319,7 @@ export class SqliteStore implements EventStore, ReportSource {
 
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
     return sqliteCall(async () => {
-      return this.ready()
-        .reportCells.all(day, scope)
-        .map((row) => ({
-          day: row.day,
-          type: row.type,
-          category: row.category === "" ? null : row.category,
-          group: row.group_name === "" ? null : row.group_name,
-          userId: row.user_id,
-          events: row.events,
-          points: row.points,
-        }));
+      return this.ready().reportCells.all(day, scope).map(reportCellOf);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { StoredReportCell } from "../report-cells.js";
 import type { EventRow } from "./sqlite-store.js";
 
 interface TallyRow {
@@ -8,15 +9,9 @@ interface TallyRow {
   points: number;
 }
 
-export interface ReportCellRow {
-  day: string;
-  type: string;
-  category: string;
-  group_name: string;
-  user_id: string;
-  events: number;
-  points: number;
-}
+/** The columns of a report cell, named as StoredReportCell names them (report-cells.ts). */
+export const REPORT_CELL_COLUMNS =
+  'day, type, category, group_name AS "group", user_id AS userId, events, points';
 
 interface Key {
   window: string;
@@ -45,7 +40,7 @@ export class SqliteStatements {
   readonly boardValues: Statement<[Key], { value: number; users: number }>;
   readonly allEvents: Statement<[], EventRow>;
   readonly bumpReportCell: Statement<[string, string, string, string, string, string, number, number]>;
-  readonly reportCells: Statement<[string, string], ReportCellRow>;
+  readonly reportCells: Statement<[string, string], StoredReportCell>;
   readonly clearReportCells: Statement<[]>;
   readonly clearTypeCounts: Statement<[]>;
   readonly clearLeaderboard: Statement<[]>;
@@ -139,7 +134,7 @@ export class SqliteStatements {
        DO UPDATE SET events = events + excluded.events, points = points + excluded.points`,
     );
     this.reportCells = db.prepare(
-      "SELECT day, type, category, group_name, user_id, events, points FROM report_cells WHERE day = ? AND scope = ?",
+      `SELECT ${REPORT_CELL_COLUMNS} FROM report_cells WHERE day = ? AND scope = ?`,
     );
     this.clearReportCells = db.prepare("DELETE FROM report_cells");
     this.clearTypeCounts = db.prepare("DELETE FROM type_counts_by_user");

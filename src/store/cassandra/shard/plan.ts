@@ -1,6 +1,7 @@
 import { periodsContaining, type Window } from "../../../domain/time.js";
 import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
-import type { LogRecord, StoredEvent } from "../../port.js";
+import type { LogRecord } from "../../port.js";
+import { reportCellId, reportCellKeys, type ReportCellKey } from "../../report-cells.js";
 import { fenceOf } from "./fence.js";
 
 /** The counts of one event type in one (user, window, bucket). */
@@ -64,17 +65,6 @@ export interface ReportCellState {
   readonly fence: number;
 }
 
-export interface ReportCellKey {
-  readonly day: string;
-  readonly scope: "all" | "group";
-  readonly userId: string;
-  readonly type: string;
-  /** "" for none. */
-  readonly category: string;
-  /** "" for none. */
-  readonly group: string;
-}
-
 export interface ReportCellWrite extends ReportCellKey, ReportCellState {}
 
 export interface AggregatePlan {
@@ -97,25 +87,9 @@ export function periodKeyId(key: PeriodKey): string {
   return `${key.userId}\u0000${key.window}\u0000${key.bucket}`;
 }
 
+/** The cells of one user in one (day, scope) partition: what the shard writer reads and caches together. */
 export function reportCellUserId(key: { day: string; scope: string; userId: string }): string {
   return `${key.day}\u0000${key.scope}\u0000${key.userId}`;
-}
-
-export function reportCellId(key: ReportCellKey): string {
-  return `${reportCellUserId(key)}\u0000${key.type}\u0000${key.category}\u0000${key.group}`;
-}
-
-/** The report cells an event counts in: once in scope "all", once per group in scope "group". */
-export function reportCellKeys(
-  event: Pick<StoredEvent, "occurredAt" | "userId" | "type" | "category" | "groups">,
-): ReportCellKey[] {
-  const day = periodsContaining(event.occurredAt)[0]!.bucket;
-  const base = { day, userId: event.userId, type: event.type, category: event.category ?? "" };
-  const groups = event.groups.length === 0 ? [""] : event.groups;
-  return [
-    { ...base, scope: "all", group: "" },
-    ...groups.map((group) => ({ ...base, scope: "group" as const, group })),
-  ];
 }
 
 /** A board value and whether the user is on the board at all (has a ranked event). */

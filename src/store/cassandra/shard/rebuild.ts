@@ -9,7 +9,8 @@ import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION } from "./layout.js";
-import { reportCellKeys, standingOf, type TypeCounts } from "./plan.js";
+import { reportCellKeys } from "../../report-cells.js";
+import { standingOf, type TypeCounts } from "./plan.js";
 
 interface TypeCountsTotal {
   readonly shard: number;

@@ -1,6 +1,7 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import type { LogRecord, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
+import { reportCellId, reportCellKeys } from "../../report-cells.js";
 import { tallyOf } from "../../tallies.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
@@ -22,8 +23,6 @@ import { decodeTop, type BoardTop } from "./board-top.js";
 import {
   periodKeyId,
   planAggregates,
-  reportCellId,
-  reportCellKeys,
   reportCellUserId,
   type AggregatePlan,
   type PeriodKey,
