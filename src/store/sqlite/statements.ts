@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { BoardKey } from "../aggregates.js";
 import type { StoredReportCell } from "../report-cells.js";
 import type { EventRow } from "./sqlite-store.js";
 
@@ -13,12 +14,6 @@ interface TallyRow {
 export const REPORT_CELL_COLUMNS =
   'day, type, category, group_name AS "group", user_id AS userId, events, points';
 
-interface Key {
-  window: string;
-  bucket: string;
-  metric: string;
-}
-
 /** Every statement the SQLite store runs, prepared once after migrations. */
 export class SqliteStatements {
   readonly findFingerprint: Statement<[string], { fingerprint: string }>;
@@ -32,12 +27,12 @@ export class SqliteStatements {
   readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
   readonly leaderboardTop: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
-  readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
+  readonly leaderboardValue: Statement<[BoardKey & { userId: string }], { value: number }>;
   readonly leaderboardBefore: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
-  readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
-  readonly countEqual: Statement<[Key & { value: number }], { n: number }>;
-  readonly boardSize: Statement<[Key], { n: number }>;
-  readonly boardValues: Statement<[Key], { value: number; users: number }>;
+  readonly countAbove: Statement<[BoardKey & { value: number }], { n: number }>;
+  readonly countEqual: Statement<[BoardKey & { value: number }], { n: number }>;
+  readonly boardSize: Statement<[BoardKey], { n: number }>;
+  readonly boardValues: Statement<[BoardKey], { value: number; users: number }>;
   readonly allEvents: Statement<[], EventRow>;
   readonly bumpReportCell: Statement<[string, string, string, string, string, string, number, number]>;
   readonly reportCells: Statement<[string, string], StoredReportCell>;

@@ -15,9 +15,6 @@ import { decodeHistogram } from "./board-values.js";
 import { byBoardOrder, decodeTop, pageBeforeFromTop, pageFromTop, type BoardTop } from "./board-top.js";
 import type { LogFedContext } from "./context.js";
 
-/** A board, as the readers name it. */
-export type BoardRef = BoardKey;
-
 /**
  * One page of a leaderboard: the first `limit` rows after `after` of every shard, merged in board
  * order (value descending, user id ascending). Every shard holds each of its users once, at the
@@ -25,7 +22,7 @@ export type BoardRef = BoardKey;
  */
 export async function readBoardPage(
   ctx: LogFedContext,
-  board: BoardRef,
+  board: BoardKey,
   shards: number,
   after: RankPosition | null,
   limit: number,
@@ -42,7 +39,7 @@ export async function readBoardPage(
  */
 export async function readBoardPageBefore(
   ctx: LogFedContext,
-  board: BoardRef,
+  board: BoardKey,
   shards: number,
   before: RankPosition,
   limit: number,
@@ -69,7 +66,7 @@ export async function readBoardPageBefore(
  * partition read per shard costs about what one server-side SUM per shard does, and a page
  * or a set of standings asks for several counts.
  */
-export function boardCounter(ctx: LogFedContext, board: BoardRef, shards: number): RankCounter & BoardTotals {
+export function boardCounter(ctx: LogFedContext, board: BoardKey, shards: number): RankCounter & BoardTotals {
   let histogram: Promise<Histogram> | null = null;
   const read = () => (histogram ??= boardHistogram(ctx, board, shards));
   return {
@@ -89,7 +86,7 @@ export interface BoardTotals {
 /** The board's users per value, every shard merged, value descending. */
 export async function boardHistogram(
   ctx: LogFedContext,
-  board: BoardRef,
+  board: BoardKey,
   shards: number,
 ): Promise<Histogram> {
   const merged = new Map<number, number>();
@@ -110,7 +107,7 @@ export async function boardHistogram(
 
 async function shardPage(
   ctx: LogFedContext,
-  board: BoardRef,
+  board: BoardKey,
   shard: number,
   after: RankPosition | null,
   limit: number,
@@ -130,7 +127,7 @@ async function shardPage(
  * A board shard's best users (board_values.top, cql/006): one cell, no tombstones. No row means a
  * shard without users; a row without the cell (written before cql/006) is not known.
  */
-async function readTop(ctx: LogFedContext, board: BoardRef, shard: number): Promise<BoardTop> {
+async function readTop(ctx: LogFedContext, board: BoardKey, shard: number): Promise<BoardTop> {
   const result = await ctx.client.execute(
     ctx.sql.boardTopOf,
     [board.window, board.bucket, board.metric, shard],

@@ -1,5 +1,5 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
-import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
+import { POINTS_METRIC, scopeMetricsOf, type BoardKey } from "../../aggregates.js";
 import type { LogRecord, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
 import { reportCellId, reportCellKeys } from "../../report-cells.js";
 import { tallyOf } from "../../tallies.js";
@@ -12,7 +12,6 @@ import {
   decodeHistogram,
   NO_BOARD_VALUES,
   planBoardValues,
-  type BoardKey,
   type BoardValues,
   type BoardValuesWrite,
 } from "./board-values.js";
