@@ -2,7 +2,6 @@ import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
 import { boardKeyOf, type BoardScope } from "../aggregates.js";
 import { reportCellOf } from "../report-cells.js";
-import { tallyOf } from "../tallies.js";
 import type {
   AppendOutcome,
   BoardStandings,
@@ -36,6 +35,7 @@ import { Layout } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
 import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
+import { readTypeCounts, tallyOfPartition } from "./shard/type-counts.js";
 
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
 const DEFAULT_CACHE_SIZE = 200_000;
@@ -154,7 +154,7 @@ export class CassandraLogFedStore implements LogFedStore {
   tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
     return cassandraCall(async () => {
       return mapConcurrent(userIds, this.ctx.concurrency, async (userId) =>
-        tallyOf(userId, await this.typeCountRows(userId, period)),
+        tallyOfPartition(userId, (await readTypeCounts(this.ctx, { userId, ...period })).types),
       );
     });
   }
@@ -193,8 +193,8 @@ export class CassandraLogFedStore implements LogFedStore {
       const counter = boardCounter(this.ctx, board, shards);
       const [values, total, ranker] = await Promise.all([
         mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
-          const rows = await this.typeCountRows(userId, period);
-          const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
+          const { types } = await readTypeCounts(this.ctx, { userId, ...period });
+          const standing = standingOf(types, board.metric);
           return standing.member ? standing.value : null;
         }),
         counter.total(),
@@ -240,29 +240,6 @@ export class CassandraLogFedStore implements LogFedStore {
       );
       return perShard.flat();
     });
-  }
-
-  private async typeCountRows(
-    userId: string,
-    period: Period,
-  ): Promise<{ type: string; events: number; points: number; rankedEvents: number; rankedPoints: number }[]> {
-    const result = await this.client.execute(
-      this.ctx.sql.typeCountsOf,
-      [userId, period.window, period.bucket],
-      {
-        prepare: true,
-        isIdempotent: true,
-      },
-    );
-    return result.rows
-      .filter((row) => row["type"] !== null)
-      .map((row) => ({
-        type: toText(row["type"]),
-        events: toNumber(row["events"]),
-        points: toNumber(row["points"]),
-        rankedEvents: toNumber(row["ranked_events"]),
-        rankedPoints: toNumber(row["ranked_points"]),
-      }));
   }
 }
 

@@ -2,7 +2,6 @@ import { dayOf, periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf, type BoardKey } from "../../aggregates.js";
 import type { LogRecord, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
 import { reportCellId, reportCellKeys } from "../../report-cells.js";
-import { tallyOf } from "../../tallies.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } from "../partition-batches.js";
@@ -26,12 +25,12 @@ import {
   type AggregatePlan,
   type PeriodKey,
   type ReportCellState,
-  type TypeCounts,
   type TypeCountsPartition,
   type TypeCountsWrite,
 } from "./plan.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
+import { readTypeCounts, tallyOfPartition } from "./type-counts.js";
 
 /** The write steps of one apply, in order (see CassandraShardWriter). */
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
@@ -212,38 +211,13 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */
-  private async loadTypeCounts(
+  private loadTypeCounts(
     records: readonly LogRecord[],
     seen: Seen,
   ): Promise<Map<string, TypeCountsPartition>> {
-    const state = new Map<string, TypeCountsPartition>();
-    const missing = cachedOrMissing(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, state);
-    if (state.size > 0) seen.cached = true;
-    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
-      const result = await this.ctx.client.execute(
-        this.ctx.sql.typeCountsOf,
-        [key.userId, key.window, key.bucket],
-        {
-          prepare: true,
-          isIdempotent: true,
-        },
-      );
-      const types = new Map<string, TypeCounts>();
-      let fence = 0;
-      for (const row of result.rows) {
-        fence = Math.max(fence, toNumber(row["fence"]));
-        if (row["type"] === null) continue;
-        types.set(toText(row["type"]), {
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-          rankedEvents: toNumber(row["ranked_events"]),
-          rankedPoints: toNumber(row["ranked_points"]),
-        });
-      }
-      seen.highest = Math.max(seen.highest, fence);
-      state.set(id, { fence, types });
-    });
-    return state;
+    return this.cachedOrRead(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, seen, (key) =>
+      readTypeCounts(this.ctx, key),
+    );
   }
 
   /** The stored report cells of the records' users, per (day, scope, user): cached, else read. */
@@ -309,11 +283,7 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The board_values partitions of this shard that the records' ranked events touch: cached, else read. */
-  private async loadBoardValues(
-    records: readonly LogRecord[],
-    seen: Seen,
-  ): Promise<Map<string, BoardValues>> {
-    const state = new Map<string, BoardValues>();
+  private loadBoardValues(records: readonly LogRecord[], seen: Seen): Promise<Map<string, BoardValues>> {
     const keys = records.flatMap(({ event }): BoardKey[] =>
       event.ranked
         ? periodsContaining(event.occurredAt).flatMap(({ window, bucket }) =>
@@ -325,9 +295,7 @@ export class CassandraShardWriter implements ShardWriter {
           )
         : [],
     );
-    const missing = cachedOrMissing(keys, boardKeyId, this.boardValues, state);
-    if (state.size > 0) seen.cached = true;
-    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
+    return this.cachedOrRead(keys, boardKeyId, this.boardValues, seen, async (key) => {
       const result = await this.ctx.client.execute(
         this.ctx.sql.boardValuesOf,
         [key.window, key.bucket, key.metric, this.shard],
@@ -338,8 +306,28 @@ export class CassandraShardWriter implements ShardWriter {
       const users = new Map(
         decodeHistogram(row?.["histogram"] as Buffer | null).map((bin) => [bin.value, bin.users]),
       );
-      seen.highest = Math.max(seen.highest, fence);
-      state.set(id, { fence, users, top: storedTop(row?.["top"] as Buffer | null, users.size) });
+      return { fence, users, top: storedTop(row?.["top"] as Buffer | null, users.size) };
+    });
+  }
+
+  /**
+   * The stored state of `keys`, one entry per id: from the cache, else read (concurrently).
+   * Notes in `seen` whether the cache served any, and the highest fence read.
+   */
+  private async cachedOrRead<K, V extends { readonly fence: number }>(
+    keys: readonly K[],
+    idOf: (key: K) => string,
+    cache: Lru<string, V>,
+    seen: Seen,
+    read: (key: K) => Promise<V>,
+  ): Promise<Map<string, V>> {
+    const state = new Map<string, V>();
+    const missing = cachedOrMissing(keys, idOf, cache, state);
+    if (state.size > 0) seen.cached = true;
+    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
+      const value = await read(key);
+      seen.highest = Math.max(seen.highest, value.fence);
+      state.set(id, value);
     });
     return state;
   }
@@ -527,8 +515,10 @@ function periodKeysOf(record: LogRecord): PeriodKey[] {
 
 /** The user's totals in the period after the write: the partition it leaves, as tallies() reads it. */
 function tallyChange(write: TypeCountsWrite): TallyChange {
-  const rows = [...write.after.types].map(([type, counts]) => ({ type, ...counts }));
-  return { period: { window: write.window, bucket: write.bucket }, tally: tallyOf(write.userId, rows) };
+  return {
+    period: { window: write.window, bucket: write.bucket },
+    tally: tallyOfPartition(write.userId, write.after.types),
+  };
 }
 
 /** A stored top cell: an empty shard's is empty; a missing one on a shard with users is not known. */
