@@ -21,6 +21,18 @@ export function rankOf(usersAbove: number): number {
   return 1 + usersAbove;
 }
 
+/** Users' places on one board, in their order: null for a user not on it (no value). */
+export function placesOf(
+  userIds: readonly string[],
+  values: readonly (number | null)[],
+  rank: (value: number) => number,
+): (Standing | null)[] {
+  return userIds.map((userId, i) => {
+    const value = values[i] ?? null;
+    return value === null ? null : { userId, value, rank: rank(value) };
+  });
+}
+
 /**
  * Gives competition ranks (1, 2, 2, 4) to one page of a leaderboard that is already in order.
  *

@@ -16,6 +16,7 @@ import type {
   StoredEvent,
   UserTally,
 } from "../port.js";
+import { placesOf } from "../ranking.js";
 import { mapConcurrent } from "./concurrency.js";
 import { cassandraCall } from "./errors.js";
 import { toNumber, toText } from "./context.js";
@@ -200,11 +201,7 @@ export class CassandraLogFedStore implements LogFedStore {
         counter.total(),
         counter.ranker(),
       ]);
-      const standings = userIds.map((userId, i): Standing | null => {
-        const value = values[i] ?? null;
-        return value === null ? null : { userId, value, rank: ranker(value) };
-      });
-      return { total, standings };
+      return { total, standings: placesOf(userIds, values, ranker) };
     });
   }
 

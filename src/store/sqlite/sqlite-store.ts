@@ -9,7 +9,7 @@ import {
   type BoardKey,
   type BoardScope,
 } from "../aggregates.js";
-import { rankerOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { placesOf, rankerOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
 import { reportCellOf } from "../report-cells.js";
 import { tallyOf, type TypeCountRow } from "../tallies.js";
 import type {
@@ -309,10 +309,7 @@ export class SqliteStore implements EventStore, ReportSource {
           : rankerOf(s.boardValues.all(key));
       return {
         total: s.boardSize.get(key)?.n ?? 0,
-        standings: userIds.map((userId, i) => {
-          const value = values[i] ?? null;
-          return value === null ? null : { userId, value, rank: ranks(value) };
-        }),
+        standings: placesOf(userIds, values, ranks),
       };
     });
   }
