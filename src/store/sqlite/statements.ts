@@ -90,21 +90,29 @@ export class SqliteStatements {
     // make SQLite walk the board from its end to the cursor, O(rank).
     const board = (columns: string) =>
       `SELECT user_id, value FROM leaderboard WHERE ${sameBoard} AND ${columns}`;
+    const tieThenBeyond = (tie: string, tieOrder: string, beyond: string, order: string) =>
+      `SELECT user_id, value FROM (
+         SELECT * FROM (${board(tie)} ORDER BY ${tieOrder} LIMIT @limit)
+         UNION ALL
+         SELECT * FROM (${board(beyond)} ORDER BY ${order} LIMIT @limit))
+       ORDER BY ${order} LIMIT @limit`;
     this.leaderboardTop = db.prepare(`${board("1")} ORDER BY value DESC, user_id ASC LIMIT @limit`);
     this.leaderboardPage = db.prepare(
-      `SELECT user_id, value FROM (
-         SELECT * FROM (${board("value = @afterValue AND user_id > @afterUser")} ORDER BY user_id ASC LIMIT @limit)
-         UNION ALL
-         SELECT * FROM (${board("value < @afterValue")} ORDER BY value DESC, user_id ASC LIMIT @limit))
-       ORDER BY value DESC, user_id ASC LIMIT @limit`,
+      tieThenBeyond(
+        "value = @afterValue AND user_id > @afterUser",
+        "user_id ASC",
+        "value < @afterValue",
+        "value DESC, user_id ASC",
+      ),
     );
     // The rows just above a position, nearest first (read backwards along the same index).
     this.leaderboardBefore = db.prepare(
-      `SELECT user_id, value FROM (
-         SELECT * FROM (${board("value = @beforeValue AND user_id < @beforeUser")} ORDER BY user_id DESC LIMIT @limit)
-         UNION ALL
-         SELECT * FROM (${board("value > @beforeValue")} ORDER BY value ASC, user_id DESC LIMIT @limit))
-       ORDER BY value ASC, user_id DESC LIMIT @limit`,
+      tieThenBeyond(
+        "value = @beforeValue AND user_id < @beforeUser",
+        "user_id DESC",
+        "value > @beforeValue",
+        "value ASC, user_id DESC",
+      ),
     );
     this.leaderboardValue = db.prepare(
       `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
