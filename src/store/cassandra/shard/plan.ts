@@ -1,6 +1,6 @@
 import { periodsContaining, type Window } from "../../../domain/time.js";
 import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
-import type { LogRecord } from "../../port.js";
+import type { LogRecord, StoredEvent } from "../../port.js";
 import { reportCellId, reportCellKeys, type ReportCellKey } from "../../report-cells.js";
 import { fenceOf } from "./fence.js";
 
@@ -82,6 +82,23 @@ export interface StoredState {
 }
 
 const NO_COUNTS: TypeCounts = { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
+
+/**
+ * A row's counts after one more event (undefined: the row had none). An unranked event counts in the
+ * row's events and points, not in its ranked ones.
+ */
+export function countedIn(
+  counts: TypeCounts | undefined,
+  event: Pick<StoredEvent, "points" | "ranked">,
+): TypeCounts {
+  const old = counts ?? NO_COUNTS;
+  return {
+    events: old.events + 1,
+    points: old.points + event.points,
+    rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+    rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+  };
+}
 
 export function periodKeyId(key: PeriodKey): string {
   return `${key.userId}\u0000${key.window}\u0000${key.bucket}`;
@@ -176,13 +193,7 @@ export function planAggregates(
         }
       }
       for (const row of [event.type, ...scopes]) {
-        const old = work.types.get(row) ?? NO_COUNTS;
-        const counts: TypeCounts = {
-          events: old.events + 1,
-          points: old.points + event.points,
-          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-        };
+        const counts = countedIn(work.types.get(row), event);
         work.types.set(row, counts);
         work.changed.set(row, counts);
       }

@@ -1,6 +1,7 @@
 import { periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import { toNumber, toText } from "../context.js";
+import { toStoredEvent } from "../history.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
 import { encodeHistogram } from "./board-values.js";
@@ -10,7 +11,7 @@ import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION } from "./layout.js";
 import { reportCellKeys } from "../../report-cells.js";
-import { standingOf, type TypeCounts } from "./plan.js";
+import { countedIn, periodKeyId, standingOf, type TypeCounts } from "./plan.js";
 
 interface TypeCountsTotal {
   readonly shard: number;
@@ -64,15 +65,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
     const shard = row["log_partition"] === null ? null : toNumber(row["log_partition"]);
     if (shard === null || toNumber(row["log_offset"]) > (applied.get(shard) ?? -1)) continue;
     counted += 1;
-    const event = {
-      userId: toText(row["user_id"]),
-      type: toText(row["type"]),
-      occurredAt: row["occurred_at"] as Date,
-      category: row["category"] === null ? null : toText(row["category"]),
-      groups: ((row["group_names"] as string[] | null) ?? []).map(toText),
-      points: toNumber(row["points"]),
-      ranked: row["ranked"] === true,
-    };
+    const event = toStoredEvent(row);
     const fence = fenceOf(applied.get(shard)!, epoch);
     days.push({
       query: sql.insertDay,
@@ -80,19 +73,13 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       partition: [event.userId],
     });
     for (const { window, bucket } of periodsContaining(event.occurredAt)) {
-      const id = `${event.userId}\u0000${window}\u0000${bucket}`;
+      const id = periodKeyId({ userId: event.userId, window, bucket });
       let total = typeCounts.get(id);
       if (!total)
         typeCounts.set(id, (total = { shard, userId: event.userId, window, bucket, types: new Map() }));
       // The event's type row, and a row per scope (as the shard writer's plan keeps them).
       for (const row of [event.type, ...scopeMetricsOf(event)]) {
-        const old = total.types.get(row) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
-        total.types.set(row, {
-          events: old.events + 1,
-          points: old.points + event.points,
-          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-        });
+        total.types.set(row, countedIn(total.types.get(row), event));
       }
     }
     for (const key of reportCellKeys(event)) {
