@@ -29,6 +29,7 @@ import {
   type CassandraStoreOptions,
   type Client,
 } from "./options.js";
+import { storedCellOf } from "./shard/cell-rows.js";
 import { boardCounter, readBoardPage, readBoardPageBefore } from "./shard/board-read.js";
 import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";
@@ -219,19 +220,7 @@ export class CassandraLogFedStore implements LogFedStore {
             fetchSize: 5000,
           });
           const cells: ReportCell[] = [];
-          for await (const row of result) {
-            cells.push(
-              reportCellOf({
-                day,
-                type: toText(row["type"]),
-                category: toText(row["category"]),
-                group: toText(row["group_name"]),
-                userId: toText(row["user_id"]),
-                events: toNumber(row["events"]),
-                points: toNumber(row["points"]),
-              }),
-            );
-          }
+          for await (const row of result) cells.push(reportCellOf(storedCellOf(day, row)));
           return cells;
         },
       );

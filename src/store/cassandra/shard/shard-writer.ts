@@ -1,6 +1,6 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf, type BoardKey } from "../../aggregates.js";
-import type { LogRecord, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
+import type { LogRecord, ReportScope, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
 import { reportCellId, reportCellKeys } from "../../report-cells.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
@@ -28,6 +28,7 @@ import {
   type TypeCountsPartition,
   type TypeCountsWrite,
 } from "./plan.js";
+import { storedCellOf } from "./cell-rows.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
 import { readTypeCounts, tallyOfPartition } from "./type-counts.js";
@@ -262,21 +263,10 @@ export class CassandraShardWriter implements ShardWriter {
         },
       );
       for await (const row of result) {
-        const key = {
-          day,
-          scope: scope as "all" | "group",
-          userId: toText(row["user_id"]),
-          type: toText(row["type"]),
-          category: toText(row["category"]),
-          group: toText(row["group_name"]),
-        };
-        const fence = toNumber(row["fence"]);
+        const { events, points, fence, ...cell } = storedCellOf(day, row);
+        const key = { ...cell, scope: scope as ReportScope };
         seen.highest = Math.max(seen.highest, fence);
-        state.get(reportCellUserId(key))?.set(reportCellId(key), {
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-          fence,
-        });
+        state.get(reportCellUserId(key))?.set(reportCellId(key), { events, points, fence });
       }
     });
     return state;
