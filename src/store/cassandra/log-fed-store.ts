@@ -33,7 +33,7 @@ import { storedCellOf } from "./shard/cell-rows.js";
 import { boardCounter, readBoardPage, readBoardPageBefore } from "./shard/board-read.js";
 import { standingOf } from "./shard/plan.js";
 import type { LogFedContext } from "./shard/context.js";
-import { Layout } from "./shard/layout.js";
+import { Layout, readAppliedOffsets } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
 import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
@@ -111,15 +111,7 @@ export class CassandraLogFedStore implements LogFedStore {
   }
 
   appliedOffsets(): Promise<Map<number, number>> {
-    return cassandraCall(async () => {
-      const result = await this.client.execute(this.ctx.sql.progressRead, [], {
-        prepare: true,
-        isIdempotent: true,
-      });
-      return new Map(
-        result.rows.map((row) => [toNumber(row["log_partition"]), toNumber(row["applied_offset"])]),
-      );
-    });
+    return cassandraCall(() => readAppliedOffsets(this.ctx));
   }
 
   outcomesOf(records: readonly (LogRecord & { readonly shard: number })[]): Promise<AppendOutcome[]> {

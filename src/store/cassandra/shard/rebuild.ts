@@ -9,7 +9,7 @@ import { encodeTop, topOf } from "./board-top.js";
 import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
-import { AGGREGATES_VERSION } from "./layout.js";
+import { AGGREGATES_VERSION, readAppliedOffsets, readMeta } from "./layout.js";
 import { reportCellKeys } from "../../report-cells.js";
 import { countedIn, periodKeyId, standingOf, type TypeCounts } from "./plan.js";
 
@@ -46,12 +46,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   await client.execute(sql.metaWrite, [1, "rebuilding"], { prepare: true, isIdempotent: true });
   await client.execute(sql.metaWrite, [epoch, "epoch"], { prepare: true, isIdempotent: true });
 
-  const applied = new Map(
-    (await client.execute(sql.progressRead, [], { prepare: true, isIdempotent: true })).rows.map((row) => [
-      toNumber(row["log_partition"]),
-      toNumber(row["applied_offset"]),
-    ]),
-  );
+  const applied = await readAppliedOffsets(ctx);
   const typeCounts = new Map<string, TypeCountsTotal>();
   const cells = new Map<string, CellTotal>();
   const days: KeyedStatement[] = [];
@@ -192,12 +187,4 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
       ctx.client.execute(query, params, { prepare: true, isIdempotent: true }),
     );
   }
-}
-
-async function readMeta(ctx: LogFedContext): Promise<Map<string, number>> {
-  const result = await ctx.client.execute(`SELECT name, value FROM ${ctx.keyspace}.meta`, [], {
-    prepare: true,
-    isIdempotent: true,
-  });
-  return new Map(result.rows.map((row) => [toText(row["name"]), toNumber(row["value"])]));
 }
