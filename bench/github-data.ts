@@ -4,7 +4,7 @@ import { fingerprintOf, isRejection, normalizeEvent, type EventDraft } from "../
 import { githubDefaultRules, weightOf } from "../src/domain/scoring.js";
 import { readArchive } from "../src/sources/github/archive.js";
 import { fromGitHubEvent } from "../src/sources/github/mapping.js";
-import type { ReadyEvent } from "../src/store/port.js";
+import type { StoredEvent } from "../src/store/port.js";
 
 const DATA = join(import.meta.dirname, "../../shared/data/github-events");
 
@@ -27,7 +27,7 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** The drafts as the ingest service hands them on: normalized, scored, fingerprinted. */
-export function storeReady(drafts: readonly EventDraft[]): ReadyEvent[] {
+export function storeReady(drafts: readonly EventDraft[]): StoredEvent[] {
   const rules = githubDefaultRules();
   return drafts.map((draft) => {
     const event = normalizeEvent(draft, {

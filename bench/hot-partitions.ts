@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { fingerprintOf } from "../src/domain/event.js";
 import { DEFAULT_DAY_SPLIT_EVENTS } from "../src/store/cassandra/shard/plan.js";
 import { plannedWrites, recordsByPartition } from "./planned-writes.js";
-import type { ReadyEvent } from "../src/store/port.js";
+import type { StoredEvent } from "../src/store/port.js";
 
 const { values } = parseArgs({
   options: {
@@ -76,7 +76,7 @@ function pickType(): [string, number] {
 }
 
 const started = Date.now();
-const events: ReadyEvent[] = [];
+const events: StoredEvent[] = [];
 const dayStart = Date.UTC(2024, 5, 12);
 for (let i = 0; i < EVENTS; i++) {
   const userId = `user-${pickUser()}`;

@@ -18,12 +18,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EventDraft } from "../src/domain/event.js";
-import type { EventStore, ReadyEvent } from "../src/store/port.js";
+import type { EventStore, StoredEvent } from "../src/store/port.js";
 import { batches, loadDrafts, storeReady } from "./github-data.js";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import { startChildServer, waitForExit } from "../test/support/child-server.js";
 
-type Appendable = ReadyEvent;
+type Appendable = StoredEvent;
 
 const { values } = parseArgs({
   options: {

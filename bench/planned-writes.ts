@@ -10,7 +10,6 @@ import {
   periodKeyId,
   planAggregates,
   DEFAULT_DAY_SPLIT_EVENTS,
-  reportCellId,
   type ReportCellState,
   type TypeCountsPartition,
 } from "../src/store/cassandra/shard/plan.js";
@@ -24,10 +23,11 @@ import {
 } from "../src/store/cassandra/shard/board-values.js";
 import { rollupId, type ReportRollupState } from "../src/store/cassandra/shard/rollups.js";
 import { ShardCql } from "../src/store/cassandra/shard/statements.js";
-import type { LogRecord, ReadyEvent } from "../src/store/port.js";
+import { reportCellId } from "../src/store/report-cells.js";
+import type { LogRecord, StoredEvent } from "../src/store/port.js";
 
 /** Each log partition's records, numbered from 0, on the partition Kafka would choose. */
-export function recordsByPartition(events: readonly ReadyEvent[], partitions: number): LogRecord[][] {
+export function recordsByPartition(events: readonly StoredEvent[], partitions: number): LogRecord[][] {
   const byShard: LogRecord[][] = Array.from({ length: partitions }, () => []);
   for (const event of events) {
     const records = byShard[partitionOf(event.userId, partitions)]!;
@@ -76,7 +76,7 @@ export function* plannedWrites(
   }
 }
 
-export function rowsPerEvent(events: readonly ReadyEvent[], partitions: number, batch = 1000): number {
+export function rowsPerEvent(events: readonly StoredEvent[], partitions: number, batch = 1000): number {
   let rows = 0;
   for (const statements of plannedWrites(recordsByPartition(events, partitions), batch))
     rows += statements.length;

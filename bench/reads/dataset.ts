@@ -12,7 +12,7 @@
  */
 import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
 import { githubDefaultRules, weightOf } from "../../src/domain/scoring.js";
-import type { ReadyEvent } from "../../src/store/port.js";
+import type { StoredEvent } from "../../src/store/port.js";
 import { random } from "../../test/support/fuzz.js";
 
 export { random };
@@ -79,7 +79,7 @@ export function userName(k: number): string {
 }
 
 /** The events, in batches of `batchSize`, in time order within the whole set (as a replay would send them). */
-export function* generate(shape: DatasetShape, batchSize = 1000): Generator<ReadyEvent[]> {
+export function* generate(shape: DatasetShape, batchSize = 1000): Generator<StoredEvent[]> {
   const rand = random(shape.seed);
   const pickUser = picker(
     Array.from({ length: shape.users }, (_, k) => 1 / (k + 1) ** ZIPF_S),
@@ -92,7 +92,7 @@ export function* generate(shape: DatasetShape, batchSize = 1000): Generator<Read
   const rules = githubDefaultRules();
   const span = shape.days * 86_400_000;
   const times = Array.from({ length: shape.events }, () => Math.floor(rand() * span)).sort((a, b) => a - b);
-  let batch: ReadyEvent[] = [];
+  let batch: StoredEvent[] = [];
   for (let i = 0; i < shape.events; i++) {
     // The first `users` events give every user one; the rest follow the Zipf weights.
     const k = i < shape.users ? i + 1 : pickUser() + 1;

@@ -6,7 +6,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { dayOf } from "../../src/domain/time.js";
-import type { ReadyEvent } from "../../src/store/port.js";
+import type { StoredEvent } from "../../src/store/port.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { batches } from "../github-data.js";
 
@@ -20,7 +20,7 @@ export interface AppendRates {
 }
 
 /** `append` in sequential batches: the server's group commit also keeps one append in flight. */
-async function storeRate(path: string, ready: readonly ReadyEvent[], batchSize: number): Promise<number> {
+async function storeRate(path: string, ready: readonly StoredEvent[], batchSize: number): Promise<number> {
   const store = new SqliteStore({ path, synchronous: "FULL", writer: "thread" });
   await store.migrate();
   try {
@@ -68,13 +68,13 @@ function openLikeTheStore(path: string): Database.Database {
 }
 
 /** The store's insertEvent (statements.ts) alone, one transaction per batch. */
-function floorRate(db: Database.Database, ready: readonly ReadyEvent[], batchSize: number): number {
+function floorRate(db: Database.Database, ready: readonly StoredEvent[], batchSize: number): number {
   const insert = db.prepare(
     `INSERT INTO events_by_user_day
        (user_id, day, occurred_at, event_id, type, repo, category, groups_json, payload, points, ranked, fingerprint)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const write = db.transaction((batch: readonly ReadyEvent[]) => {
+  const write = db.transaction((batch: readonly StoredEvent[]) => {
     for (const e of batch)
       insert.run(
         e.userId,
@@ -98,7 +98,7 @@ function floorRate(db: Database.Database, ready: readonly ReadyEvent[], batchSiz
 
 export async function appendRates(
   dir: string,
-  ready: readonly ReadyEvent[],
+  ready: readonly StoredEvent[],
   batchSize: number,
 ): Promise<AppendRates> {
   const store = await storeRate(join(dir, "store.db"), ready, batchSize);

@@ -9,7 +9,6 @@ import type {
   EventStore,
   HistoryQuery,
   LeaderboardQuery,
-  ReadyEvent,
   ReportCell,
   ReportRollup,
   ReportScope,
@@ -111,12 +110,12 @@ export class InstrumentedEventStore extends InstrumentedReader implements EventS
     super(writer, metrics);
   }
 
-  append(events: readonly ReadyEvent[]): Promise<AppendOutcome[]> {
+  append(events: readonly StoredEvent[]): Promise<AppendOutcome[]> {
     return this.timed("append", () => this.writer.append(events));
   }
 
   /** Timed as "append": the same write, so dashboards keep one series. */
-  appendWithChanges(events: readonly ReadyEvent[]): Promise<AppendResult> {
+  appendWithChanges(events: readonly StoredEvent[]): Promise<AppendResult> {
     return this.timed("append", () => this.writer.appendWithChanges(events));
   }
 

@@ -6,7 +6,7 @@ import {
   type RejectionCode,
 } from "../domain/event.js";
 import { weightOf, type ScoringRules } from "../domain/scoring.js";
-import type { AppendOutcome, EventStore, ReadyEvent } from "../store/port.js";
+import type { AppendOutcome, EventStore, StoredEvent } from "../store/port.js";
 import { GroupCommitter } from "./group-commit.js";
 import type { ChangeFeed } from "./live/change-feed.js";
 
@@ -26,7 +26,7 @@ export type Recorded =
  * commit) or the event log, whose aggregators apply them (log/logged-recorder.ts).
  */
 export interface Recorder {
-  record(events: readonly ReadyEvent[], wait: WaitMode): Promise<Recorded>;
+  record(events: readonly StoredEvent[], wait: WaitMode): Promise<Recorded>;
 }
 
 export interface ItemRejection {
@@ -76,7 +76,7 @@ export class BatchTooLargeError extends Error {
  * without waiting: answering never depends on live subscribers. Always applied when it returns.
  */
 export class DirectRecorder implements Recorder {
-  private readonly committer: GroupCommitter<ReadyEvent, AppendOutcome>;
+  private readonly committer: GroupCommitter<StoredEvent, AppendOutcome>;
 
   constructor(
     store: EventStore,
@@ -94,7 +94,7 @@ export class DirectRecorder implements Recorder {
     }, maxEventsPerWrite);
   }
 
-  async record(events: readonly ReadyEvent[]): Promise<Recorded> {
+  async record(events: readonly StoredEvent[]): Promise<Recorded> {
     return { applied: true, outcomes: await this.committer.submit(events) };
   }
 }
@@ -124,7 +124,7 @@ export class IngestService implements Ingest {
       throw new BatchTooLargeError(drafts.length, this.options.maxBatchSize);
     }
     const rejected: ItemRejection[] = [];
-    const ready: { index: number; event: ReadyEvent }[] = [];
+    const ready: { index: number; event: StoredEvent }[] = [];
     const limits = {
       maxPayloadBytes: this.options.maxPayloadBytes,
       latestOccurredAtMs: (this.options.now ?? Date.now)() + this.options.maxFutureSkewMs,
@@ -135,7 +135,7 @@ export class IngestService implements Ingest {
         rejected.push({ index, eventId: typeof draft.id === "string" ? draft.id : null, ...normalized });
         return;
       }
-      const event: ReadyEvent = {
+      const event: StoredEvent = {
         ...normalized,
         points: weightOf(this.options.rules, normalized.type),
         fingerprint: fingerprintOf(normalized),

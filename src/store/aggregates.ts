@@ -1,5 +1,6 @@
 import { periodsContaining, type Period, type Window } from "../domain/time.js";
-import type { ScoredEvent } from "../domain/event.js";
+import type { StoredEvent } from "./port.js";
+import { reportCellId, reportCellKeys, type ReportCellKey } from "./report-cells.js";
 
 /** The leaderboard metric that ranks by points; any other metric is an event type or a scope. */
 export const POINTS_METRIC = "*";
@@ -69,14 +70,7 @@ export interface LeaderboardDelta {
   value: number;
 }
 
-export interface ReportCellDelta {
-  readonly day: string;
-  readonly scope: "all" | "group";
-  readonly type: string;
-  /** "" for none: event fields are never empty strings. */
-  readonly category: string;
-  readonly group: string;
-  readonly userId: string;
+export interface ReportCellDelta extends ReportCellKey {
   events: number;
   points: number;
 }
@@ -91,32 +85,10 @@ export interface AggregateDeltas {
  * Folds newly inserted events into the increments every aggregate needs, one per key, so that
  * a batch of many events by few users costs few writes. Both adapters apply these deltas.
  */
-export function aggregateDeltas(
-  events: readonly (ScoredEvent & { readonly ranked: boolean })[],
-): AggregateDeltas {
+export function aggregateDeltas(events: readonly StoredEvent[]): AggregateDeltas {
   const typeCounts = new Map<string, TypeCountDelta>();
   const leaderboard = new Map<string, LeaderboardDelta>();
   const reportCells = new Map<string, ReportCellDelta>();
-  const cell = (event: ScoredEvent, day: string, scope: "all" | "group", group: string): void => {
-    const category = event.category ?? "";
-    const key = `${day}\u0000${scope}\u0000${event.type}\u0000${category}\u0000${group}\u0000${event.userId}`;
-    const existing = reportCells.get(key);
-    if (existing) {
-      existing.events += 1;
-      existing.points += event.points;
-    } else {
-      reportCells.set(key, {
-        day,
-        scope,
-        type: event.type,
-        category,
-        group,
-        userId: event.userId,
-        events: 1,
-        points: event.points,
-      });
-    }
-  };
   const bump = (window: Window, bucket: string, metric: string, userId: string, value: number): void => {
     const key = `${window}\u0000${bucket}\u0000${metric}\u0000${userId}`;
     const existing = leaderboard.get(key);
@@ -124,27 +96,13 @@ export function aggregateDeltas(
     else leaderboard.set(key, { window, bucket, metric, userId, value });
   };
   for (const event of events) {
-    const periods = periodsContaining(event.occurredAt);
-    const day = periods[0]!.bucket;
-    cell(event, day, "all", "");
-    if (event.groups.length === 0) cell(event, day, "group", "");
-    for (const group of event.groups) cell(event, day, "group", group);
-    for (const { window, bucket } of periods) {
-      const key = `${event.userId}\u0000${window}\u0000${bucket}\u0000${event.type}`;
-      const counts = typeCounts.get(key);
-      if (counts) {
-        counts.events += 1;
-        counts.points += event.points;
-      } else {
-        typeCounts.set(key, {
-          userId: event.userId,
-          window,
-          bucket,
-          type: event.type,
-          events: 1,
-          points: event.points,
-        });
-      }
+    for (const key of reportCellKeys(event)) {
+      countIn(reportCells, reportCellId(key), () => ({ ...key, events: 0, points: 0 }), event.points);
+    }
+    for (const { window, bucket } of periodsContaining(event.occurredAt)) {
+      const { userId, type } = event;
+      const id = `${userId}\u0000${window}\u0000${bucket}\u0000${type}`;
+      countIn(typeCounts, id, () => ({ userId, window, bucket, type, events: 0, points: 0 }), event.points);
       if (event.ranked) {
         bump(window, bucket, POINTS_METRIC, event.userId, event.points);
         bump(window, bucket, event.type, event.userId, 1);
@@ -157,4 +115,17 @@ export function aggregateDeltas(
     leaderboard: [...leaderboard.values()],
     reportCells: [...reportCells.values()],
   };
+}
+
+/** Counts one event of `points` in the delta `id`, made by `fresh` (at zero) when it is the first. */
+function countIn<D extends { events: number; points: number }>(
+  deltas: Map<string, D>,
+  id: string,
+  fresh: () => D,
+  points: number,
+): void {
+  let delta = deltas.get(id);
+  if (delta === undefined) deltas.set(id, (delta = fresh()));
+  delta.events += 1;
+  delta.points += points;
 }

@@ -11,11 +11,12 @@ import type { ScoredEvent } from "../domain/event.js";
 import type { Period } from "../domain/time.js";
 import type { BoardScope } from "./aggregates.js";
 
-/** An event ready to store: scored, fingerprinted, and marked as ranked (in leaderboards) or not. */
-export type ReadyEvent = ScoredEvent & { readonly ranked: boolean };
-
-/** A recorded event as read back. `ranked` is false for events left out of leaderboards (bots). */
+/**
+ * An event as the store holds it: scored, fingerprinted, and marked as ranked or not. The one
+ * shape for both ways, so what append() is given is exactly what history() gives back.
+ */
 export interface StoredEvent extends ScoredEvent {
+  /** False for events left out of leaderboards (bots). */
   readonly ranked: boolean;
 }
 
@@ -193,10 +194,10 @@ export interface EventStore extends StoreLifecycle, EventReader {
    * users and days; an id repeated inside one call is stored once (later copies are duplicates
    * or conflicts of the first).
    */
-  append(events: readonly ReadyEvent[]): Promise<AppendOutcome[]>;
+  append(events: readonly StoredEvent[]): Promise<AppendOutcome[]>;
 
   /** The same as `append`, also returning the new totals of every (user, period) it changed. */
-  appendWithChanges(events: readonly ReadyEvent[]): Promise<AppendResult>;
+  appendWithChanges(events: readonly StoredEvent[]): Promise<AppendResult>;
 
   /**
    * Repair path: recomputes every aggregate and leaderboard from the event log, using the
@@ -209,7 +210,7 @@ export interface EventStore extends StoreLifecycle, EventReader {
 export interface LogRecord {
   /** The record's offset in its log partition: increases with every record. */
   readonly offset: number;
-  readonly event: ReadyEvent;
+  readonly event: StoredEvent;
 }
 
 /** The new totals of one user in one period after an apply: what live score pushes show. */

@@ -14,6 +14,26 @@ export interface RankCounter {
 }
 
 /**
+ * Competition rank (port.ts, Standing): 1 + the number of users with a strictly greater value.
+ * The one place that says so; every store and reader ranks through it.
+ */
+export function rankOf(usersAbove: number): number {
+  return 1 + usersAbove;
+}
+
+/** Users' places on one board, in their order: null for a user not on it (no value). */
+export function placesOf(
+  userIds: readonly string[],
+  values: readonly (number | null)[],
+  rank: (value: number) => number,
+): (Standing | null)[] {
+  return userIds.map((userId, i) => {
+    const value = values[i] ?? null;
+    return value === null ? null : { userId, value, rank: rank(value) };
+  });
+}
+
+/**
  * Gives competition ranks (1, 2, 2, 4) to one page of a leaderboard that is already in order.
  *
  * One count query fixes the rank of the first row (none for the first page: its first row is the
@@ -31,7 +51,7 @@ export async function rankPage(
   const standings: Standing[] = [];
   let groupValue = first.value;
   // A page from the top starts at the board's highest value: nobody is above it.
-  let groupRank = after === null ? 1 : 1 + (await counter.countAbove(first.value));
+  let groupRank = rankOf(after === null ? 0 : await counter.countAbove(first.value));
   let groupSize = 0;
   let groupStartedEarlier = after !== null && after.value === first.value;
   for (const row of rows) {
@@ -48,13 +68,20 @@ export async function rankPage(
   return standings;
 }
 
+/** A board's users per value, value descending. */
+export type Histogram = readonly { readonly value: number; readonly users: number }[];
+
+/** Ranks from a board's histogram, for many users at once (see usersAboveOf). */
+export function rankerOf(histogram: Histogram): (value: number) => number {
+  const usersAbove = usersAboveOf(histogram);
+  return (value) => rankOf(usersAbove(value));
+}
+
 /**
- * Ranks from a board's histogram (value descending, with the users holding each value): the
- * users above a value are a running sum, found by binary search. For many users at once.
+ * The users with a value strictly greater than a given one, from a board's histogram: a running
+ * sum over the bins, found by binary search.
  */
-export function rankerOf(
-  histogram: readonly { readonly value: number; readonly users: number }[],
-): (value: number) => number {
+export function usersAboveOf(histogram: Histogram): (value: number) => number {
   const values = histogram.map((bin) => bin.value);
   // above[i]: users with a value strictly greater than values[i].
   const above: number[] = [];
@@ -72,7 +99,7 @@ export function rankerOf(
       if (values[mid]! > value) lo = mid + 1;
       else hi = mid;
     }
-    return 1 + (lo < values.length ? above[lo]! : running);
+    return lo < values.length ? above[lo]! : running;
   };
 }
 

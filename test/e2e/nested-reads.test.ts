@@ -6,7 +6,6 @@ import type {
   BoardStandings,
   HistoryQuery,
   LeaderboardQuery,
-  ReadyEvent,
   Standing,
   StoredEvent,
   UserTally,
@@ -128,7 +127,7 @@ describe("nested fields under leaderboard rows", () => {
           ranked: true,
           groups: [],
           category: null,
-        }) as unknown as ReadyEvent,
+        }) as unknown as StoredEvent,
     );
     const truth = bruteBoard(ready, periodOf("ALL_TIME", new Date()), null);
     const issues = bruteBoard(ready, periodOf("ALL_TIME", new Date()), "IssuesEvent");

@@ -8,7 +8,7 @@ import { QueryService } from "../../src/services/queries.js";
 import { SubscriptionService } from "../../src/services/subscriptions.js";
 import { OutboxQueue } from "../../src/server/websocket/outbox-queue.js";
 import type { Period } from "../../src/domain/time.js";
-import type { ReadyEvent, Standing, TallyChange } from "../../src/store/port.js";
+import type { StoredEvent, Standing, TallyChange } from "../../src/store/port.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
 const take = async <T>(stream: AsyncIterator<T>, count: number): Promise<T[]> => {
@@ -106,7 +106,7 @@ class CountingQueries extends QueryService {
   }
 }
 
-function ready(id: string, userId: string, type: string, points: number): ReadyEvent {
+function ready(id: string, userId: string, type: string, points: number): StoredEvent {
   const base: ActivityEvent = {
     id,
     userId,
@@ -134,7 +134,7 @@ describe("SubscriptionService fan-out rules", () => {
     },
   });
   /** Writes through the real store and dispatches exactly what the write path reports. */
-  const commit = async (events: ReadyEvent[]): Promise<CommitChanges> => {
+  const commit = async (events: StoredEvent[]): Promise<CommitChanges> => {
     const { outcomes, changes } = await store.appendWithChanges(events);
     const inserted = events.filter((_, i) => outcomes[i] === "inserted");
     const message: CommitChanges = {

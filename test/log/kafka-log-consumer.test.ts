@@ -9,7 +9,7 @@ import { KafkaLogConsumer } from "../../src/services/kafka/kafka-consumer.js";
 import { KafkaEventLog } from "../../src/services/kafka/kafka-log.js";
 import type { KafkaLogOptions } from "../../src/services/kafka/options.js";
 import type { ShardHandler } from "../../src/services/log/ports.js";
-import type { LogRecord, ReadyEvent } from "../../src/store/port.js";
+import type { LogRecord, StoredEvent } from "../../src/store/port.js";
 import { event } from "../contract/store-contract.js";
 import { createTestTopic, kafkaForTests, type TestTopic } from "../support/kafka.js";
 
@@ -38,7 +38,7 @@ class RecordingHandler implements ShardHandler {
   }
 }
 
-function events(from: number, count: number): ReadyEvent[] {
+function events(from: number, count: number): StoredEvent[] {
   return Array.from({ length: count }, (_, i) =>
     event(`e-${from + i}`, `user-${(from + i) % 17}`, "PushEvent", "2024-06-09T12:00:00Z"),
   );

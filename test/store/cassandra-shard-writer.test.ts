@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/store/cassandra/index.js";
 import { CassandraLogFedStore } from "../../src/store/cassandra/log-fed-store.js";
-import type { LogRecord, ReadyEvent } from "../../src/store/port.js";
+import type { LogRecord, StoredEvent } from "../../src/store/port.js";
 import { event } from "../contract/store-contract.js";
 import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
 import { InProcessLog } from "../support/in-process-log.js";
@@ -20,7 +20,7 @@ const SHARDS = 2;
 const USERS = ["ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal"];
 const TYPES = ["PushEvent", "IssuesEvent", "WatchEvent"];
 
-function makeEvents(count: number, seed: number): ReadyEvent[] {
+function makeEvents(count: number, seed: number): StoredEvent[] {
   const next = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   return Array.from({ length: count }, (_, i) => {
@@ -35,7 +35,7 @@ function makeEvents(count: number, seed: number): ReadyEvent[] {
 }
 
 /** Each shard's records, numbered from 0 in input order. */
-function recordsByShard(events: readonly ReadyEvent[], shardOf: (user: string) => number): LogRecord[][] {
+function recordsByShard(events: readonly StoredEvent[], shardOf: (user: string) => number): LogRecord[][] {
   const shards: LogRecord[][] = Array.from({ length: SHARDS }, () => []);
   for (const e of events) {
     const list = shards[shardOf(e.userId)]!;
@@ -199,7 +199,7 @@ if (target === null) {
       expect(Number(spilled.first()?.["n"])).toBeGreaterThan(100);
 
       // Paged history, whole range and a filtered sub-range, equals the brute force for every user.
-      const newestFirst = (a: ReadyEvent, b: ReadyEvent): number =>
+      const newestFirst = (a: StoredEvent, b: StoredEvent): number =>
         b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
       const cases = [
         { from: new Date("2024-06-09T00:00:00Z"), to: new Date("2024-06-12T00:00:00Z"), types: null },

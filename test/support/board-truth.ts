@@ -7,14 +7,14 @@ import { fingerprintOf, isRejection, normalizeEvent } from "../../src/domain/eve
 import { githubDefaultRules, weightOf } from "../../src/domain/scoring.js";
 import { periodsContaining, type Period } from "../../src/domain/time.js";
 import { fromGitHubEvent } from "../../src/sources/github/mapping.js";
-import type { ReadyEvent, Standing } from "../../src/store/port.js";
+import type { StoredEvent, Standing } from "../../src/store/port.js";
 import { HOUR_0, readRawEvents } from "./github-truth.js";
 
 /** The first `limit` events of the first 2015 hour, normalized and scored with the GitHub weights. */
-export function githubReadyEvents(limit: number): ReadyEvent[] {
+export function githubReadyEvents(limit: number): StoredEvent[] {
   const rules = githubDefaultRules();
   const seen = new Set<string>();
-  const ready: ReadyEvent[] = [];
+  const ready: StoredEvent[] = [];
   for (const raw of readRawEvents(HOUR_0)) {
     if (ready.length >= limit) break;
     const event = normalizeEvent(fromGitHubEvent(raw), {
@@ -42,7 +42,7 @@ export interface BoardScope {
 
 /** The board of one period and metric (type null: points), in board order, with competition ranks. */
 export function bruteBoard(
-  events: readonly ReadyEvent[],
+  events: readonly StoredEvent[],
   period: Period,
   type: string | null,
   scope: BoardScope = {},

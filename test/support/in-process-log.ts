@@ -3,7 +3,7 @@ import type {
   AppendResult,
   EventStore,
   LogFedStore,
-  ReadyEvent,
+  StoredEvent,
   ShardWriter,
 } from "../../src/store/port.js";
 
@@ -31,14 +31,14 @@ export class InProcessLog {
   }
 
   /** Appends and applies; outcomes in input order, as EventStore.append gives them. */
-  async append(events: readonly ReadyEvent[]): Promise<AppendOutcome[]> {
+  async append(events: readonly StoredEvent[]): Promise<AppendOutcome[]> {
     return (await this.appendWithChanges(events)).outcomes;
   }
 
   /** The same, with the shard writers' tally changes (what the aggregator publishes). */
-  async appendWithChanges(events: readonly ReadyEvent[]): Promise<AppendResult> {
+  async appendWithChanges(events: readonly StoredEvent[]): Promise<AppendResult> {
     const writers = await this.openWriters();
-    const byShard = new Map<number, { index: number; offset: number; event: ReadyEvent }[]>();
+    const byShard = new Map<number, { index: number; offset: number; event: StoredEvent }[]>();
     events.forEach((event, index) => {
       const shard = this.shardOf(event.userId);
       const offset = this.next[shard]!;

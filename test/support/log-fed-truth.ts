@@ -8,7 +8,7 @@ import { decodeHistogram } from "../../src/store/cassandra/shard/board-values.js
 import type { Admin } from "@platformatic/kafka";
 import { expect } from "vitest";
 import { periodsContaining } from "../../src/domain/time.js";
-import type { ReadyEvent } from "../../src/store/port.js";
+import type { StoredEvent } from "../../src/store/port.js";
 import type { Client } from "../../src/store/cassandra/options.js";
 
 type Row = Record<string, unknown>;
@@ -47,7 +47,7 @@ export interface ExpectedRows {
 }
 
 /** The rows the counted events must produce, each as one comparable line. */
-export function expectedRows(events: readonly ReadyEvent[], shardOf: ShardOf): ExpectedRows {
+export function expectedRows(events: readonly StoredEvent[], shardOf: ShardOf): ExpectedRows {
   const counts = new Map<
     string,
     { events: number; points: number; rankedEvents: number; rankedPoints: number }
@@ -175,7 +175,7 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
 export async function expectExactAggregates(
   client: Client,
   keyspace: string,
-  counted: readonly ReadyEvent[],
+  counted: readonly StoredEvent[],
   shardOf: ShardOf,
 ): Promise<void> {
   const expected = expectedRows(counted, shardOf);
@@ -191,8 +191,8 @@ export async function expectExactAggregates(
  * Every event in the store's log (`events_by_user_day` and a heavy day's `events_by_user_quarter`),
  * as the aggregators stored it.
  */
-export async function storedEvents(client: Client, keyspace: string): Promise<ReadyEvent[]> {
-  const logged: ReadyEvent[] = [];
+export async function storedEvents(client: Client, keyspace: string): Promise<StoredEvent[]> {
+  const logged: StoredEvent[] = [];
   for (const table of ["events_by_user_day", "events_by_user_quarter"]) {
     const rows = await client.execute(`SELECT * FROM ${keyspace}.${table}`, [], {
       fetchSize: 5000,
@@ -203,7 +203,7 @@ export async function storedEvents(client: Client, keyspace: string): Promise<Re
   return logged;
 }
 
-function loggedEvent(row: Row): ReadyEvent {
+function loggedEvent(row: Row): StoredEvent {
   return {
     id: String(row["event_id"]),
     userId: String(row["user_id"]),

@@ -1,5 +1,5 @@
 import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
-import type { ReadyEvent } from "../../store/port.js";
+import type { StoredEvent } from "../../store/port.js";
 import { encodeEvent } from "../log/codec.js";
 import { LogUnavailableError, type EventLog, type LogPosition } from "../log/ports.js";
 import type { KafkaLogOptions } from "./options.js";
@@ -32,7 +32,7 @@ export class KafkaEventLog implements EventLog {
     return log;
   }
 
-  async append(events: readonly ReadyEvent[]): Promise<LogPosition[]> {
+  async append(events: readonly StoredEvent[]): Promise<LogPosition[]> {
     if (events.length === 0) return [];
     let connection: { producer: KafkaProducer; sender: PipelinedSender };
     try {

@@ -1,4 +1,4 @@
-import type { AppendOutcome, LogFedStore, ReadyEvent } from "../../store/port.js";
+import type { AppendOutcome, LogFedStore, StoredEvent } from "../../store/port.js";
 import type { PubSub, Unlisten } from "../pubsub.js";
 import { listenForNotices } from "./notices.js";
 import type { AppliedNotice, LogPosition } from "./ports.js";
@@ -14,7 +14,7 @@ export interface AppliedWaiterOptions {
 }
 
 interface Pending {
-  readonly event: ReadyEvent;
+  readonly event: StoredEvent;
   readonly since: number;
   readonly resolve: (outcome: AppendOutcome) => void;
 }
@@ -70,7 +70,7 @@ export class AppliedWaiter {
    * first (the events are durable all the same and will be applied).
    */
   async wait(
-    appended: readonly (LogPosition & { readonly event: ReadyEvent })[],
+    appended: readonly (LogPosition & { readonly event: StoredEvent })[],
     signal: AbortSignal,
   ): Promise<AppendOutcome[] | null> {
     const waits = appended.map(

@@ -3,7 +3,7 @@
  * so all of a user's events share a partition. Decoding checks every field, because a log is
  * shared infrastructure: a record written by another tool must be refused, never half-applied.
  */
-import type { ReadyEvent } from "../../store/port.js";
+import type { StoredEvent } from "../../store/port.js";
 
 export const LOG_FORMAT_VERSION = 1;
 
@@ -22,7 +22,7 @@ interface WireEvent {
   readonly fingerprint: string;
 }
 
-export function encodeEvent(event: ReadyEvent): Buffer {
+export function encodeEvent(event: StoredEvent): Buffer {
   const wire: WireEvent = {
     v: LOG_FORMAT_VERSION,
     id: event.id,
@@ -43,7 +43,7 @@ export function encodeEvent(event: ReadyEvent): Buffer {
 /** Thrown for a record that is not an eventscore event of a known version. */
 export class UndecodableRecordError extends Error {}
 
-export function decodeEvent(value: Buffer | string): ReadyEvent {
+export function decodeEvent(value: Buffer | string): StoredEvent {
   let wire: unknown;
   try {
     wire = JSON.parse(typeof value === "string" ? value : value.toString("utf8"));

@@ -1,4 +1,4 @@
-import type { ReadyEvent } from "../../store/port.js";
+import type { StoredEvent } from "../../store/port.js";
 import type { Recorded, Recorder, WaitMode } from "../ingest.js";
 import type { AppliedWaiter } from "./applied-waiter.js";
 import type { EventLog } from "./ports.js";
@@ -16,7 +16,7 @@ export class LoggedRecorder implements Recorder {
     private readonly appliedTimeoutMs: number,
   ) {}
 
-  async record(events: readonly ReadyEvent[], wait: WaitMode): Promise<Recorded> {
+  async record(events: readonly StoredEvent[], wait: WaitMode): Promise<Recorded> {
     const positions = await this.log.append(events);
     if (wait === "DURABLE") return { applied: false };
     const outcomes = await this.waiter.wait(

@@ -4,7 +4,7 @@
  * apply each partition's records to the store; waiters learn the outcomes.
  * Kafka implements the log (../kafka/); tests also run an in-process one.
  */
-import type { AppendOutcome, LogRecord, ReadyEvent } from "../../store/port.js";
+import type { AppendOutcome, LogRecord, StoredEvent } from "../../store/port.js";
 
 /** Where an appended event landed: its log partition (the store's shard) and offset. */
 export interface LogPosition {
@@ -18,7 +18,7 @@ export interface EventLog {
    * Appends events, each to the partition of its user. Resolves once every event is durable
    * (acknowledged by all in-sync replicas), with each event's position, in input order.
    */
-  append(events: readonly ReadyEvent[]): Promise<LogPosition[]>;
+  append(events: readonly StoredEvent[]): Promise<LogPosition[]>;
   close(): Promise<void>;
 }
 

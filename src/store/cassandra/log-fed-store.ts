@@ -1,7 +1,8 @@
 import type { types as DriverTypes } from "cassandra-driver";
 import type { Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
-import { boardKeyOf, isScopeMetric, type BoardScope } from "../aggregates.js";
+import { boardKeyOf, type BoardScope } from "../aggregates.js";
+import { reportCellOf } from "../report-cells.js";
 import type {
   AppendOutcome,
   BoardStandings,
@@ -15,9 +16,9 @@ import type {
   ShardWriter,
   Standing,
   StoredEvent,
-  TypeTally,
   UserTally,
 } from "../port.js";
+import { placesOf, rankOf } from "../ranking.js";
 import { mapConcurrent } from "./concurrency.js";
 import { cassandraCall } from "./errors.js";
 import { toNumber, toText } from "./context.js";
@@ -26,13 +27,15 @@ import { runMigrations } from "./migrations.js";
 import { checkKeyspaceName } from "./keyspace.js";
 import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
+import { storedCellOf } from "./shard/cell-rows.js";
 import { DEFAULT_DAY_SPLIT_EVENTS, standingOf } from "./shard/plan.js";
 import { rollupsOfCells } from "./shard/rollups.js";
 import type { LogFedContext } from "./shard/context.js";
-import { Layout } from "./shard/layout.js";
+import { Layout, readAppliedOffsets } from "./shard/layout.js";
 import { rebuildLogFed } from "./shard/rebuild.js";
 import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
+import { readTypeCounts, tallyOfPartition } from "./shard/type-counts.js";
 
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
 const DEFAULT_CACHE_SIZE = 200_000;
@@ -109,15 +112,7 @@ export class CassandraLogFedStore implements LogFedStore {
   }
 
   appliedOffsets(): Promise<Map<number, number>> {
-    return cassandraCall(async () => {
-      const result = await this.client.execute(this.ctx.sql.progressRead, [], {
-        prepare: true,
-        isIdempotent: true,
-      });
-      return new Map(
-        result.rows.map((row) => [toNumber(row["log_partition"]), toNumber(row["applied_offset"])]),
-      );
-    });
+    return cassandraCall(() => readAppliedOffsets(this.ctx));
   }
 
   outcomesOf(records: readonly (LogRecord & { readonly shard: number })[]): Promise<AppendOutcome[]> {
@@ -153,16 +148,9 @@ export class CassandraLogFedStore implements LogFedStore {
   /** One single-partition read per user, concurrently. */
   tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
     return cassandraCall(async () => {
-      return mapConcurrent(userIds, this.ctx.concurrency, async (userId): Promise<UserTally> => {
-        const rows = await this.typeCountRows(userId, period);
-        const byType: TypeTally[] = rows
-          .filter((row) => row.events !== 0 && !isScopeMetric(row.type))
-          .map((row) => ({ type: row.type, count: row.events, points: row.points }))
-          .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-        const count = byType.reduce((sum, t) => sum + t.count, 0);
-        const points = byType.reduce((sum, t) => sum + t.points, 0);
-        return { userId, count, points, byType };
-      });
+      return mapConcurrent(userIds, this.ctx.concurrency, async (userId) =>
+        tallyOfPartition(userId, (await readTypeCounts(this.ctx, { userId, ...period })).types),
+      );
     });
   }
 
@@ -199,17 +187,16 @@ export class CassandraLogFedStore implements LogFedStore {
       const shards = await this.layout.shards();
       const [values, summary] = await Promise.all([
         mapConcurrent(userIds, this.ctx.concurrency, async (userId) => {
-          const rows = await this.typeCountRows(userId, period);
-          const standing = standingOf(new Map(rows.map((row) => [row.type, row])), board.metric);
+          const { types } = await readTypeCounts(this.ctx, { userId, ...period });
+          const standing = standingOf(types, board.metric);
           return standing.member ? standing.value : null;
         }),
         this.boards.summary(board, shards),
       ]);
-      const standings = userIds.map((userId, i): Standing | null => {
-        const value = values[i] ?? null;
-        return value === null ? null : { userId, value, rank: summary.rank(value) };
-      });
-      return { total: summary.total, standings };
+      return {
+        total: summary.total,
+        standings: placesOf(userIds, values, (value) => rankOf(summary.usersAbove(value))),
+      };
     });
   }
 
@@ -219,19 +206,7 @@ export class CassandraLogFedStore implements LogFedStore {
       this.everyShard(
         this.ctx.sql.cellsOfShard,
         (shard) => [day, scope, shard],
-        (row): ReportCell => {
-          const category = toText(row["category"]);
-          const group = toText(row["group_name"]);
-          return {
-            day,
-            type: toText(row["type"]),
-            category: category === "" ? null : category,
-            group: group === "" ? null : group,
-            userId: toText(row["user_id"]),
-            events: toNumber(row["events"]),
-            points: toNumber(row["points"]),
-          };
-        },
+        (row): ReportCell => reportCellOf(storedCellOf(day, row)),
       ),
     );
   }
@@ -299,29 +274,6 @@ export class CassandraLogFedStore implements LogFedStore {
       },
     );
     return perShard.flat();
-  }
-
-  private async typeCountRows(
-    userId: string,
-    period: Period,
-  ): Promise<{ type: string; events: number; points: number; rankedEvents: number; rankedPoints: number }[]> {
-    const result = await this.client.execute(
-      this.ctx.sql.typeCountsOf,
-      [userId, period.window, period.bucket],
-      {
-        prepare: true,
-        isIdempotent: true,
-      },
-    );
-    return result.rows
-      .filter((row) => row["type"] !== null)
-      .map((row) => ({
-        type: toText(row["type"]),
-        events: toNumber(row["events"]),
-        points: toNumber(row["points"]),
-        rankedEvents: toNumber(row["ranked_events"]),
-        rankedPoints: toNumber(row["ranked_points"]),
-      }));
   }
 }
 

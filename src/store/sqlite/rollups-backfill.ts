@@ -1,9 +1,7 @@
 import type { Database } from "better-sqlite3";
 import type { ReportCellDelta } from "../aggregates.js";
 import { SqliteRollups } from "./rollups.js";
-import type { ReportCellRow } from "./statements.js";
-
-type CellRow = ReportCellRow & { scope: "all" | "group" };
+import { REPORT_CELL_COLUMNS } from "./statements.js";
 
 /** Migration 5 on a store that already holds events: the rollups of every stored report cell, a day at a time. */
 export function backfillRollups(db: Database): void {
@@ -14,21 +12,15 @@ export function backfillRollups(db: Database): void {
     rollups.apply(cells);
     cells = [];
   };
-  for (const row of db.prepare<[], CellRow>("SELECT * FROM report_cells ORDER BY day").iterate()) {
+  const all = db.prepare<[], ReportCellDelta>(
+    `SELECT scope, ${REPORT_CELL_COLUMNS} FROM report_cells ORDER BY day`,
+  );
+  for (const row of all.iterate()) {
     if (row.day !== day) {
       flush();
       day = row.day;
     }
-    cells.push({
-      day: row.day,
-      scope: row.scope,
-      type: row.type,
-      category: row.category,
-      group: row.group_name,
-      userId: row.user_id,
-      events: row.events,
-      points: row.points,
-    });
+    cells.push(row);
   }
   flush();
 }

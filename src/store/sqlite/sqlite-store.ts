@@ -9,7 +9,9 @@ import {
   type BoardKey,
   type BoardScope,
 } from "../aggregates.js";
-import { rankerOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { placesOf, rankerOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { reportCellOf } from "../report-cells.js";
+import { tallyOf, type TypeCountRow } from "../tallies.js";
 import type {
   AppendOutcome,
   AppendResult,
@@ -74,8 +76,6 @@ interface EventRow {
   ranked: number;
   fingerprint: string;
 }
-
-type Appendable = Parameters<EventStore["append"]>[0][number];
 
 /** Up to this many types, history reads each from the type index and merges. */
 const TYPES_READ_APART = 8;
@@ -150,20 +150,20 @@ export class SqliteStore implements EventStore, ReportSource {
     if (this.db.open) this.db.close();
   }
 
-  async append(events: readonly Appendable[]): Promise<AppendOutcome[]> {
+  async append(events: readonly StoredEvent[]): Promise<AppendOutcome[]> {
     return (await this.appendWithChanges(events)).outcomes;
   }
 
   /** In the thread when there is one, else on this connection; a busy or failing database is StoreUnavailableError. */
-  appendWithChanges(events: readonly Appendable[]): Promise<AppendResult> {
+  appendWithChanges(events: readonly StoredEvent[]): Promise<AppendResult> {
     return sqliteCall(() => (this.writer ? this.writer.append(events) : this.appendHere(events)));
   }
 
-  private appendHere(events: readonly Appendable[]): AppendResult {
+  private appendHere(events: readonly StoredEvent[]): AppendResult {
     const s = this.ready();
     const run = this.db.transaction((): AppendResult => {
       const outcomes: AppendOutcome[] = [];
-      const inserted: Appendable[] = [];
+      const inserted: StoredEvent[] = [];
       for (const event of events) {
         const known = s.findFingerprint.get(event.id);
         if (known) {
@@ -235,21 +235,13 @@ export class SqliteStore implements EventStore, ReportSource {
         window: period.window,
         bucket: period.bucket,
       });
-      const byUser = new Map<
-        string,
-        UserTally & { byType: { type: string; count: number; points: number }[] }
-      >();
+      const byUser = new Map<string, TypeCountRow[]>();
       for (const row of rows) {
-        let tally = byUser.get(row.user_id);
-        if (!tally) {
-          tally = { userId: row.user_id, count: 0, points: 0, byType: [] };
-          byUser.set(row.user_id, tally);
-        }
-        tally.byType.push({ type: row.type, count: row.events, points: row.points });
-        (tally as { count: number }).count += row.events;
-        (tally as { points: number }).points += row.points;
+        const own = byUser.get(row.user_id);
+        if (own) own.push(row);
+        else byUser.set(row.user_id, [row]);
       }
-      return userIds.map((userId) => byUser.get(userId) ?? { userId, count: 0, points: 0, byType: [] });
+      return userIds.map((userId) => tallyOf(userId, byUser.get(userId) ?? []));
     });
   }
 
@@ -313,31 +305,18 @@ export class SqliteStore implements EventStore, ReportSource {
       // histogram once, then each rank by binary search over its running sums.
       const ranks =
         userIds.length <= FEW_USERS
-          ? (value: number) => 1 + (s.countAbove.get({ ...key, value })?.n ?? 0)
+          ? (value: number) => rankOf(s.countAbove.get({ ...key, value })?.n ?? 0)
           : rankerOf(s.boardValues.all(key));
       return {
         total: s.boardSize.get(key)?.n ?? 0,
-        standings: userIds.map((userId, i) => {
-          const value = values[i] ?? null;
-          return value === null ? null : { userId, value, rank: ranks(value) };
-        }),
+        standings: placesOf(userIds, values, ranks),
       };
     });
   }
 
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
     return sqliteCall(async () => {
-      return this.ready()
-        .reportCells.all(day, scope)
-        .map((row) => ({
-          day: row.day,
-          type: row.type,
-          category: row.category === "" ? null : row.category,
-          group: row.group_name === "" ? null : row.group_name,
-          userId: row.user_id,
-          events: row.events,
-          points: row.points,
-        }));
+      return this.ready().reportCells.all(day, scope).map(reportCellOf);
     });
   }
 
@@ -358,7 +337,7 @@ export class SqliteStore implements EventStore, ReportSource {
         s.clearReportCells.run();
         this.rollups!.clear();
         let read = 0;
-        let chunk: Appendable[] = [];
+        let chunk: StoredEvent[] = [];
         for (const row of s.allEvents.iterate()) {
           chunk.push(toStoredEvent(row));
           read += 1;
@@ -383,7 +362,7 @@ export class SqliteStore implements EventStore, ReportSource {
 function applyDeltas(
   s: SqliteStatements,
   rollups: SqliteRollups,
-  events: readonly Appendable[],
+  events: readonly StoredEvent[],
 ): AggregateDeltas | null {
   if (events.length === 0) return null;
   const deltas = aggregateDeltas(events);
@@ -408,14 +387,10 @@ function tallyChanges(s: SqliteStatements, typeCounts: AggregateDeltas["typeCoun
     const key = `${userId}\u0000${window}\u0000${bucket}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    let count = 0;
-    let points = 0;
-    const byType = s.periodTally.all(userId, window, bucket).map((row) => {
-      count += row.events;
-      points += row.points;
-      return { type: row.type, count: row.events, points: row.points };
+    changes.push({
+      period: { window, bucket },
+      tally: tallyOf(userId, s.periodTally.all(userId, window, bucket)),
     });
-    changes.push({ period: { window, bucket }, tally: { userId, count, points, byType } });
   }
   return changes;
 }

@@ -1,4 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { BoardKey } from "../aggregates.js";
+import type { StoredReportCell } from "../report-cells.js";
 import type { EventRow } from "./sqlite-store.js";
 
 interface TallyRow {
@@ -8,21 +10,9 @@ interface TallyRow {
   points: number;
 }
 
-export interface ReportCellRow {
-  day: string;
-  type: string;
-  category: string;
-  group_name: string;
-  user_id: string;
-  events: number;
-  points: number;
-}
-
-interface Key {
-  window: string;
-  bucket: string;
-  metric: string;
-}
+/** The columns of a report cell, named as StoredReportCell names them (report-cells.ts). */
+export const REPORT_CELL_COLUMNS =
+  'day, type, category, group_name AS "group", user_id AS userId, events, points';
 
 /** Every statement the SQLite store runs, prepared once after migrations. */
 export class SqliteStatements {
@@ -37,15 +27,15 @@ export class SqliteStatements {
   readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
   readonly leaderboardTop: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
-  readonly leaderboardValue: Statement<[Key & { userId: string }], { value: number }>;
+  readonly leaderboardValue: Statement<[BoardKey & { userId: string }], { value: number }>;
   readonly leaderboardBefore: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
-  readonly countAbove: Statement<[Key & { value: number }], { n: number }>;
-  readonly countEqual: Statement<[Key & { value: number }], { n: number }>;
-  readonly boardSize: Statement<[Key], { n: number }>;
-  readonly boardValues: Statement<[Key], { value: number; users: number }>;
+  readonly countAbove: Statement<[BoardKey & { value: number }], { n: number }>;
+  readonly countEqual: Statement<[BoardKey & { value: number }], { n: number }>;
+  readonly boardSize: Statement<[BoardKey], { n: number }>;
+  readonly boardValues: Statement<[BoardKey], { value: number; users: number }>;
   readonly allEvents: Statement<[], EventRow>;
   readonly bumpReportCell: Statement<[string, string, string, string, string, string, number, number]>;
-  readonly reportCells: Statement<[string, string], ReportCellRow>;
+  readonly reportCells: Statement<[string, string], StoredReportCell>;
   readonly clearReportCells: Statement<[]>;
   readonly clearTypeCounts: Statement<[]>;
   readonly clearLeaderboard: Statement<[]>;
@@ -100,21 +90,29 @@ export class SqliteStatements {
     // make SQLite walk the board from its end to the cursor, O(rank).
     const board = (columns: string) =>
       `SELECT user_id, value FROM leaderboard WHERE ${sameBoard} AND ${columns}`;
+    const tieThenBeyond = (tie: string, tieOrder: string, beyond: string, order: string) =>
+      `SELECT user_id, value FROM (
+         SELECT * FROM (${board(tie)} ORDER BY ${tieOrder} LIMIT @limit)
+         UNION ALL
+         SELECT * FROM (${board(beyond)} ORDER BY ${order} LIMIT @limit))
+       ORDER BY ${order} LIMIT @limit`;
     this.leaderboardTop = db.prepare(`${board("1")} ORDER BY value DESC, user_id ASC LIMIT @limit`);
     this.leaderboardPage = db.prepare(
-      `SELECT user_id, value FROM (
-         SELECT * FROM (${board("value = @afterValue AND user_id > @afterUser")} ORDER BY user_id ASC LIMIT @limit)
-         UNION ALL
-         SELECT * FROM (${board("value < @afterValue")} ORDER BY value DESC, user_id ASC LIMIT @limit))
-       ORDER BY value DESC, user_id ASC LIMIT @limit`,
+      tieThenBeyond(
+        "value = @afterValue AND user_id > @afterUser",
+        "user_id ASC",
+        "value < @afterValue",
+        "value DESC, user_id ASC",
+      ),
     );
     // The rows just above a position, nearest first (read backwards along the same index).
     this.leaderboardBefore = db.prepare(
-      `SELECT user_id, value FROM (
-         SELECT * FROM (${board("value = @beforeValue AND user_id < @beforeUser")} ORDER BY user_id DESC LIMIT @limit)
-         UNION ALL
-         SELECT * FROM (${board("value > @beforeValue")} ORDER BY value ASC, user_id DESC LIMIT @limit))
-       ORDER BY value ASC, user_id DESC LIMIT @limit`,
+      tieThenBeyond(
+        "value = @beforeValue AND user_id < @beforeUser",
+        "user_id DESC",
+        "value > @beforeValue",
+        "value ASC, user_id DESC",
+      ),
     );
     this.leaderboardValue = db.prepare(
       `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
@@ -139,7 +137,7 @@ export class SqliteStatements {
        DO UPDATE SET events = events + excluded.events, points = points + excluded.points`,
     );
     this.reportCells = db.prepare(
-      "SELECT day, type, category, group_name, user_id, events, points FROM report_cells WHERE day = ? AND scope = ?",
+      `SELECT ${REPORT_CELL_COLUMNS} FROM report_cells WHERE day = ? AND scope = ?`,
     );
     this.clearReportCells = db.prepare("DELETE FROM report_cells");
     this.clearTypeCounts = db.prepare("DELETE FROM type_counts_by_user");

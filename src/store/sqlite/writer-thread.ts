@@ -5,7 +5,7 @@
  * the writer, and see each commit once it is acknowledged).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { ReadyEvent } from "../port.js";
+import type { StoredEvent } from "../port.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { WriterData, WriterReply, WriterRequest } from "./writer.js";
 
@@ -21,7 +21,7 @@ try {
 }
 
 port.on("message", (request: WriterRequest) => {
-  store.appendWithChanges(request.events as ReadyEvent[]).then(
+  store.appendWithChanges(request.events as StoredEvent[]).then(
     (result) => port.postMessage({ id: request.id, result } satisfies WriterReply),
     (error: unknown) => port.postMessage({ id: request.id, error: describe(error) } satisfies WriterReply),
   );

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { AppendResult, ReadyEvent } from "../port.js";
+import type { AppendResult, StoredEvent } from "../port.js";
 
 export interface WriterData {
   readonly path: string;
@@ -12,7 +12,7 @@ export interface WriterData {
 
 export interface WriterRequest {
   readonly id: number;
-  readonly events: readonly ReadyEvent[];
+  readonly events: readonly StoredEvent[];
 }
 
 type ErrorShape = { name: string; message: string; code?: string };
@@ -62,7 +62,7 @@ export class WriterThread {
     await this.ready();
   }
 
-  async append(events: readonly ReadyEvent[]): Promise<AppendResult> {
+  async append(events: readonly StoredEvent[]): Promise<AppendResult> {
     const worker = await this.ready();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

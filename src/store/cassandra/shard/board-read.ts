@@ -2,16 +2,18 @@ import type { BoardKey } from "../../aggregates.js";
 import type { RankPosition } from "../../../domain/cursor.js";
 import type { Standing } from "../../port.js";
 import { ReadCoalescer } from "../../read-coalescer.js";
-import { rankerOf, rankPage, startingInside, type RankCounter, type RankedValue } from "../../ranking.js";
+import {
+  rankPage,
+  startingInside,
+  usersAboveOf,
+  type Histogram,
+  type RankCounter,
+  type RankedValue,
+} from "../../ranking.js";
 import { toNumber, toText } from "../context.js";
 import { decodeHistogram } from "./board-values.js";
 import { byBoardOrder, decodeTop, pageBeforeFromTop, pageFromTop, type BoardTop } from "./board-top.js";
 import type { LogFedContext } from "./context.js";
-
-/** A board, as the readers name it. */
-export type BoardRef = BoardKey;
-
-type Histogram = readonly { readonly value: number; readonly users: number }[];
 
 /**
  * What board_values (cql/005, cql/006) says of one board: each shard's best users, and the users
@@ -23,8 +25,8 @@ export interface BoardSummary {
   readonly tops: readonly BoardTop[];
   /** Every shard's users per value, value descending. */
   readonly histogram: Histogram;
-  /** 1 + the users above a value. */
-  readonly rank: (value: number) => number;
+  /** The users with a value strictly greater than a given one. */
+  readonly usersAbove: (value: number) => number;
   /** Users on the board. */
   readonly total: number;
 }
@@ -45,7 +47,7 @@ export class BoardReader {
 
   /** The first `limit` rows after `after` of every shard, merged in board order. */
   async page(
-    board: BoardRef,
+    board: BoardKey,
     shards: number,
     after: RankPosition | null,
     limit: number,
@@ -64,7 +66,7 @@ export class BoardReader {
    * read backwards, merged, and the last `limit` kept. Ranked as a page that may start inside a tie.
    */
   async pageBefore(
-    board: BoardRef,
+    board: BoardKey,
     shards: number,
     before: RankPosition,
     limit: number,
@@ -87,15 +89,15 @@ export class BoardReader {
   }
 
   /**
-   * A rank is 1 + the users above: the board's histogram holds the users per value, so a rank
+   * A rank is rankOf(the users above): the board's histogram holds the users per value, so a rank
    * costs the board's distinct values, not its users.
    */
-  summary(board: BoardRef, shards: number): Promise<BoardSummary> {
+  summary(board: BoardKey, shards: number): Promise<BoardSummary> {
     const key = `${board.window}\u0000${board.bucket}\u0000${board.metric}\u0000${shards}`;
     return this.summaries.read(key, () => this.readSummary(board, shards));
   }
 
-  private async readSummary(board: BoardRef, shards: number): Promise<BoardSummary> {
+  private async readSummary(board: BoardKey, shards: number): Promise<BoardSummary> {
     const cells = await Promise.all(
       Array.from({ length: shards }, async (_, shard) => {
         const result = await this.ctx.client.execute(
@@ -122,13 +124,13 @@ export class BoardReader {
     return {
       tops,
       histogram,
-      rank: rankerOf(histogram),
+      usersAbove: usersAboveOf(histogram),
       total: histogram.reduce((sum, bin) => sum + bin.users, 0),
     };
   }
 
   private async shardPage(
-    board: BoardRef,
+    board: BoardKey,
     shard: number,
     top: BoardTop,
     after: RankPosition | null,
@@ -162,7 +164,7 @@ export class BoardReader {
 /** The counts rankPage asks for, from a summary already read. */
 function counterOf(summary: BoardSummary): RankCounter {
   return {
-    countAbove: (value) => Promise.resolve(summary.rank(value) - 1),
+    countAbove: (value) => Promise.resolve(summary.usersAbove(value)),
     countEqual: (value) => Promise.resolve(summary.histogram.find((bin) => bin.value === value)?.users ?? 0),
   };
 }

@@ -14,8 +14,6 @@ export interface BoardValues {
   readonly top: BoardTop;
 }
 
-export type { BoardKey };
-
 /** A write of one board_values partition: its whole histogram after the batch, and the new fence. */
 export interface BoardValuesWrite extends BoardKey {
   readonly fence: number;

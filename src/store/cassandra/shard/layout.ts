@@ -96,13 +96,23 @@ export class Layout {
     throw new AggregatesNeedRebuildError(this.ctx.keyspace);
   }
 
-  private async read(): Promise<Map<string, number>> {
-    const result = await this.ctx.client.execute(this.ctx.sql.metaRead, [], {
-      prepare: true,
-      isIdempotent: true,
-    });
-    return new Map(result.rows.map((row) => [toText(row["name"]), toNumber(row["value"])]));
+  private read(): Promise<Map<string, number>> {
+    return readMeta(this.ctx);
   }
+}
+
+/** The layout's values in `meta`, by name ('shards', 'epoch', 'rebuilding', 'aggregates'). */
+export async function readMeta(ctx: Pick<LogFedContext, "client" | "sql">): Promise<Map<string, number>> {
+  const result = await ctx.client.execute(ctx.sql.metaRead, [], { prepare: true, isIdempotent: true });
+  return new Map(result.rows.map((row) => [toText(row["name"]), toNumber(row["value"])]));
+}
+
+/** The last applied offset of each log partition that has applied anything (log_progress). */
+export async function readAppliedOffsets(
+  ctx: Pick<LogFedContext, "client" | "sql">,
+): Promise<Map<number, number>> {
+  const result = await ctx.client.execute(ctx.sql.progressRead, [], { prepare: true, isIdempotent: true });
+  return new Map(result.rows.map((row) => [toNumber(row["log_partition"]), toNumber(row["applied_offset"])]));
 }
 
 /** A rebuild is running (or died half-way and must be run again): aggregators wait for it. */

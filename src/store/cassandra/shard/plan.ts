@@ -1,6 +1,7 @@
 import { periodsContaining, type Window } from "../../../domain/time.js";
 import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
-import type { LogRecord } from "../../port.js";
+import type { LogRecord, StoredEvent } from "../../port.js";
+import { reportCellId, reportCellKeys, type ReportCellKey } from "../../report-cells.js";
 import { fenceOf } from "./fence.js";
 import {
   RollupPlanner,
@@ -70,17 +71,6 @@ export interface ReportCellState {
   readonly fence: number;
 }
 
-export interface ReportCellKey {
-  readonly day: string;
-  readonly scope: "all" | "group";
-  readonly userId: string;
-  readonly type: string;
-  /** "" for none. */
-  readonly category: string;
-  /** "" for none. */
-  readonly group: string;
-}
-
 export interface ReportCellWrite extends ReportCellKey, ReportCellState {}
 
 export interface AggregatePlan {
@@ -124,28 +114,30 @@ export interface StoredState {
 
 const NO_COUNTS: TypeCounts = { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
 
+/**
+ * A row's counts after one more event (undefined: the row had none). An unranked event counts in the
+ * row's events and points, not in its ranked ones.
+ */
+export function countedIn(
+  counts: TypeCounts | undefined,
+  event: Pick<StoredEvent, "points" | "ranked">,
+): TypeCounts {
+  const old = counts ?? NO_COUNTS;
+  return {
+    events: old.events + 1,
+    points: old.points + event.points,
+    rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
+    rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
+  };
+}
+
 export function periodKeyId(key: PeriodKey): string {
   return `${key.userId}\u0000${key.window}\u0000${key.bucket}`;
 }
 
+/** The cells of one user in one (day, scope) partition: what the shard writer reads and caches together. */
 export function reportCellUserId(key: { day: string; scope: string; userId: string }): string {
   return `${key.day}\u0000${key.scope}\u0000${key.userId}`;
-}
-
-export function reportCellId(key: ReportCellKey): string {
-  return `${reportCellUserId(key)}\u0000${key.type}\u0000${key.category}\u0000${key.group}`;
-}
-
-/** The report cells an event counts in: once in scope "all", once per group in scope "group". */
-export function reportCellKeys(record: LogRecord): ReportCellKey[] {
-  const { event } = record;
-  const day = periodsContaining(event.occurredAt)[0]!.bucket;
-  const base = { day, userId: event.userId, type: event.type, category: event.category ?? "" };
-  const groups = event.groups.length === 0 ? [""] : event.groups;
-  return [
-    { ...base, scope: "all", group: "" },
-    ...groups.map((group) => ({ ...base, scope: "group" as const, group })),
-  ];
 }
 
 /** A board value and whether the user is on the board at all (has a ranked event). */
@@ -241,13 +233,7 @@ export function planAggregates(
         }
       }
       for (const row of [event.type, ...scopes]) {
-        const old = work.types.get(row) ?? NO_COUNTS;
-        const counts: TypeCounts = {
-          events: old.events + 1,
-          points: old.points + event.points,
-          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-        };
+        const counts = countedIn(work.types.get(row), event);
         work.types.set(row, counts);
         work.changed.set(row, counts);
       }
@@ -262,7 +248,7 @@ export function planAggregates(
         if (from !== to) steps.push({ window, bucket, metric, fence, userId: event.userId, from, to });
       }
     }
-    for (const key of reportCellKeys(record)) {
+    for (const key of reportCellKeys(event)) {
       rollups.add(key, event.points, fence);
       const id = reportCellId(key);
       const current = cells.get(id) ?? {

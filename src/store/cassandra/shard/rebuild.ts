@@ -2,6 +2,7 @@ import type { types as DriverTypes } from "cassandra-driver";
 import { periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
 import { toNumber, toText } from "../context.js";
+import { toStoredEvent } from "../history.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
 import { encodeHistogram } from "./board-values.js";
@@ -9,8 +10,9 @@ import { encodeTop, topOf } from "./board-top.js";
 import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
-import { AGGREGATES_VERSION } from "./layout.js";
-import { reportCellKeys, standingOf, type TypeCounts } from "./plan.js";
+import { AGGREGATES_VERSION, readAppliedOffsets, readMeta } from "./layout.js";
+import { reportCellKeys } from "../../report-cells.js";
+import { countedIn, periodKeyId, standingOf, type TypeCounts } from "./plan.js";
 
 interface TypeCountsTotal {
   readonly shard: number;
@@ -45,12 +47,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   await client.execute(sql.metaWrite, [1, "rebuilding"], { prepare: true, isIdempotent: true });
   await client.execute(sql.metaWrite, [epoch, "epoch"], { prepare: true, isIdempotent: true });
 
-  const applied = new Map(
-    (await client.execute(sql.progressRead, [], { prepare: true, isIdempotent: true })).rows.map((row) => [
-      toNumber(row["log_partition"]),
-      toNumber(row["applied_offset"]),
-    ]),
-  );
+  const applied = await readAppliedOffsets(ctx);
   const typeCounts = new Map<string, TypeCountsTotal>();
   const cells = new Map<string, CellTotal>();
   const days: KeyedStatement[] = [];
@@ -59,15 +56,7 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
     const shard = row["log_partition"] === null ? null : toNumber(row["log_partition"]);
     if (shard === null || toNumber(row["log_offset"]) > (applied.get(shard) ?? -1)) continue;
     counted += 1;
-    const event = {
-      userId: toText(row["user_id"]),
-      type: toText(row["type"]),
-      occurredAt: row["occurred_at"] as Date,
-      category: row["category"] === null ? null : toText(row["category"]),
-      groups: ((row["group_names"] as string[] | null) ?? []).map(toText),
-      points: toNumber(row["points"]),
-      ranked: row["ranked"] === true,
-    };
+    const event = toStoredEvent(row);
     const fence = fenceOf(applied.get(shard)!, epoch);
     const quarter = row["quarter"] === undefined || row["quarter"] === null ? null : toNumber(row["quarter"]);
     days.push(
@@ -84,25 +73,16 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
           },
     );
     for (const { window, bucket } of periodsContaining(event.occurredAt)) {
-      const id = `${event.userId}\u0000${window}\u0000${bucket}`;
+      const id = periodKeyId({ userId: event.userId, window, bucket });
       let total = typeCounts.get(id);
       if (!total)
         typeCounts.set(id, (total = { shard, userId: event.userId, window, bucket, types: new Map() }));
       // The event's type row, and a row per scope (as the shard writer's plan keeps them).
       for (const row of [event.type, ...scopeMetricsOf(event)]) {
-        const old = total.types.get(row) ?? { events: 0, points: 0, rankedEvents: 0, rankedPoints: 0 };
-        total.types.set(row, {
-          events: old.events + 1,
-          points: old.points + event.points,
-          rankedEvents: old.rankedEvents + (event.ranked ? 1 : 0),
-          rankedPoints: old.rankedPoints + (event.ranked ? event.points : 0),
-        });
+        total.types.set(row, countedIn(total.types.get(row), event));
       }
     }
-    for (const key of reportCellKeys({
-      offset: 0,
-      event: { ...event, id: "", repo: null, payload: null, fingerprint: "" },
-    })) {
+    for (const key of reportCellKeys(event)) {
       const params = [key.day, key.scope, key.userId, key.type, key.category, key.group];
       const id = `${shard}\u0000${params.join("\u0000")}`;
       const cell = cells.get(id) ?? { shard, params, events: 0, points: 0 };
@@ -246,12 +226,4 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
       ctx.client.execute(query, params, { prepare: true, isIdempotent: true }),
     );
   }
-}
-
-async function readMeta(ctx: LogFedContext): Promise<Map<string, number>> {
-  const result = await ctx.client.execute(`SELECT name, value FROM ${ctx.keyspace}.meta`, [], {
-    prepare: true,
-    isIdempotent: true,
-  });
-  return new Map(result.rows.map((row) => [toText(row["name"]), toNumber(row["value"])]));
 }

@@ -1,5 +1,5 @@
 import type { ReportCell, ReportRollup } from "../../port.js";
-import type { ReportCellKey } from "./plan.js";
+import type { ReportCellKey } from "../../report-cells.js";
 
 /** A report_rollups row (cql/007): one (type, group) of one day and scope on this shard. */
 export interface ReportRollupKey {

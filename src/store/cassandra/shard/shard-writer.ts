@@ -1,6 +1,7 @@
 import { dayOf, periodsContaining } from "../../../domain/time.js";
-import { isScopeMetric, POINTS_METRIC, scopeMetricsOf } from "../../aggregates.js";
-import type { LogRecord, ShardApplied, ShardWriter, TallyChange, UserTally } from "../../port.js";
+import { POINTS_METRIC, scopeMetricsOf, type BoardKey } from "../../aggregates.js";
+import type { LogRecord, ReportScope, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
+import { reportCellId, reportCellKeys, type ReportCellKey } from "../../report-cells.js";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } from "../partition-batches.js";
@@ -10,7 +11,6 @@ import {
   decodeHistogram,
   NO_BOARD_VALUES,
   planBoardValues,
-  type BoardKey,
   type BoardValues,
   type BoardValuesWrite,
 } from "./board-values.js";
@@ -21,17 +21,15 @@ import { decodeTop, type BoardTop } from "./board-top.js";
 import {
   periodKeyId,
   planAggregates,
-  reportCellId,
-  reportCellKeys,
   reportCellUserId,
   type AggregatePlan,
   type PlacedRecord,
-  type ReportCellKey,
   type PeriodKey,
   type ReportCellState,
-  type TypeCounts,
   type TypeCountsPartition,
+  type TypeCountsWrite,
 } from "./plan.js";
+import { storedCellOf } from "./cell-rows.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
 import {
@@ -41,6 +39,7 @@ import {
   type ReportRollupKey,
   type ReportRollupState,
 } from "./rollups.js";
+import { readTypeCounts, tallyOfPartition } from "./type-counts.js";
 
 /** The write steps of one apply, in order (see CassandraShardWriter). */
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
@@ -245,38 +244,13 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */
-  private async loadTypeCounts(
+  private loadTypeCounts(
     records: readonly LogRecord[],
     seen: Seen,
   ): Promise<Map<string, TypeCountsPartition>> {
-    const state = new Map<string, TypeCountsPartition>();
-    const missing = cachedOrMissing(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, state);
-    if (state.size > 0) seen.cached = true;
-    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
-      const result = await this.ctx.client.execute(
-        this.ctx.sql.typeCountsOf,
-        [key.userId, key.window, key.bucket],
-        {
-          prepare: true,
-          isIdempotent: true,
-        },
-      );
-      const types = new Map<string, TypeCounts>();
-      let fence = 0;
-      for (const row of result.rows) {
-        fence = Math.max(fence, toNumber(row["fence"]));
-        if (row["type"] === null) continue;
-        types.set(toText(row["type"]), {
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-          rankedEvents: toNumber(row["ranked_events"]),
-          rankedPoints: toNumber(row["ranked_points"]),
-        });
-      }
-      seen.highest = Math.max(seen.highest, fence);
-      state.set(id, { fence, types });
-    });
-    return state;
+    return this.cachedOrRead(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, seen, (key) =>
+      readTypeCounts(this.ctx, key),
+    );
   }
 
   /** The stored report cells of the records' users, per (day, scope, user): cached, else read. */
@@ -287,7 +261,7 @@ export class CassandraShardWriter implements ShardWriter {
     const state = new Map<string, Map<string, ReportCellState>>();
     const missing = new Map<string, { day: string; scope: string; users: Set<string> }>();
     for (const record of records) {
-      for (const key of reportCellKeys(record)) {
+      for (const key of reportCellKeys(record.event)) {
         const id = reportCellUserId(key);
         if (state.has(id)) continue;
         const cached = this.cells.get(id);
@@ -321,21 +295,10 @@ export class CassandraShardWriter implements ShardWriter {
         },
       );
       for await (const row of result) {
-        const key = {
-          day,
-          scope: scope as "all" | "group",
-          userId: toText(row["user_id"]),
-          type: toText(row["type"]),
-          category: toText(row["category"]),
-          group: toText(row["group_name"]),
-        };
-        const fence = toNumber(row["fence"]);
+        const { events, points, fence, ...cell } = storedCellOf(day, row);
+        const key = { ...cell, scope: scope as ReportScope };
         seen.highest = Math.max(seen.highest, fence);
-        state.get(reportCellUserId(key))?.set(reportCellId(key), {
-          events: toNumber(row["events"]),
-          points: toNumber(row["points"]),
-          fence,
-        });
+        state.get(reportCellUserId(key))?.set(reportCellId(key), { events, points, fence });
       }
     });
     return state;
@@ -347,7 +310,7 @@ export class CassandraShardWriter implements ShardWriter {
     seen: Seen,
   ): Promise<Map<string, Map<string, ReportRollupState>>> {
     const state = new Map<string, Map<string, ReportRollupState>>();
-    const keys = records.flatMap((record) => reportCellKeys(record).map(rollupKeyOf));
+    const keys = records.flatMap(({ event }) => reportCellKeys(event).map(rollupKeyOf));
     const missing = cachedOrMissing(keys, rollupPartitionId, this.rollups, state);
     if (state.size > 0) seen.cached = true;
     await mapConcurrent([...missing], this.ctx.concurrency, async ([id, { day, scope }]) => {
@@ -370,11 +333,7 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The board_values partitions of this shard that the records' ranked events touch: cached, else read. */
-  private async loadBoardValues(
-    records: readonly LogRecord[],
-    seen: Seen,
-  ): Promise<Map<string, BoardValues>> {
-    const state = new Map<string, BoardValues>();
+  private loadBoardValues(records: readonly LogRecord[], seen: Seen): Promise<Map<string, BoardValues>> {
     const keys = records.flatMap(({ event }): BoardKey[] =>
       event.ranked
         ? periodsContaining(event.occurredAt).flatMap(({ window, bucket }) =>
@@ -386,9 +345,7 @@ export class CassandraShardWriter implements ShardWriter {
           )
         : [],
     );
-    const missing = cachedOrMissing(keys, boardKeyId, this.boardValues, state);
-    if (state.size > 0) seen.cached = true;
-    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
+    return this.cachedOrRead(keys, boardKeyId, this.boardValues, seen, async (key) => {
       const result = await this.ctx.client.execute(
         this.ctx.sql.boardValuesOf,
         [key.window, key.bucket, key.metric, this.shard],
@@ -399,8 +356,28 @@ export class CassandraShardWriter implements ShardWriter {
       const users = new Map(
         decodeHistogram(row?.["histogram"] as Buffer | null).map((bin) => [bin.value, bin.users]),
       );
-      seen.highest = Math.max(seen.highest, fence);
-      state.set(id, { fence, users, top: storedTop(row?.["top"] as Buffer | null, users.size) });
+      return { fence, users, top: storedTop(row?.["top"] as Buffer | null, users.size) };
+    });
+  }
+
+  /**
+   * The stored state of `keys`, one entry per id: from the cache, else read (concurrently).
+   * Notes in `seen` whether the cache served any, and the highest fence read.
+   */
+  private async cachedOrRead<K, V extends { readonly fence: number }>(
+    keys: readonly K[],
+    idOf: (key: K) => string,
+    cache: Lru<string, V>,
+    seen: Seen,
+    read: (key: K) => Promise<V>,
+  ): Promise<Map<string, V>> {
+    const state = new Map<string, V>();
+    const missing = cachedOrMissing(keys, idOf, cache, state);
+    if (state.size > 0) seen.cached = true;
+    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, key]) => {
+      const value = await read(key);
+      seen.highest = Math.max(seen.highest, value.fence);
+      state.set(id, value);
     });
     return state;
   }
@@ -618,23 +595,12 @@ function periodKeysOf(record: LogRecord): PeriodKey[] {
   }));
 }
 
-function tallyChange(write: {
-  userId: string;
-  window: PeriodKey["window"];
-  bucket: string;
-  after: TypeCountsPartition;
-}): TallyChange {
-  const byType = [...write.after.types]
-    .filter(([type]) => !isScopeMetric(type))
-    .map(([type, counts]) => ({ type, count: counts.events, points: counts.points }))
-    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-  const tally: UserTally = {
-    userId: write.userId,
-    count: byType.reduce((sum, t) => sum + t.count, 0),
-    points: byType.reduce((sum, t) => sum + t.points, 0),
-    byType,
+/** The user's totals in the period after the write: the partition it leaves, as tallies() reads it. */
+function tallyChange(write: TypeCountsWrite): TallyChange {
+  return {
+    period: { window: write.window, bucket: write.bucket },
+    tally: tallyOfPartition(write.userId, write.after.types),
   };
-  return { period: { window: write.window, bucket: write.bucket }, tally };
 }
 
 /** A stored top cell: an empty shard's is empty; a missing one on a shard with users is not known. */
