@@ -25,7 +25,7 @@ export interface CassandraStoreOptions {
   readonly replicationFactor?: number;
   /** Reads and writes. Default LOCAL_QUORUM: with it a completed append is seen by every later read. */
   readonly consistency?: ConsistencyName;
-  /** Serial consistency of the idempotency gate (LWT). Default LOCAL_SERIAL. */
+  /** Serial consistency of lightweight transactions (migrations' lease). Default LOCAL_SERIAL. */
   readonly serialConsistency?: "SERIAL" | "LOCAL_SERIAL";
   readonly username?: string;
   readonly password?: string;
@@ -33,12 +33,6 @@ export interface CassandraStoreOptions {
   readonly migrate?: boolean;
   /** Requests in flight at once for bulk work (one append, a rebuild). Default 64. */
   readonly concurrency?: number;
-  /**
-   * How old an unfinished gate row (applied = false) must be before its writer is presumed dead:
-   * a retry then warns that counts need a rebuild, and a rebuild drops such rows that have no
-   * log row (so the event can be sent again). Default 60 000 ms.
-   */
-  readonly abandonedAfterMs?: number;
   /**
    * A user's events per UTC day kept in its events_by_user_day partition; the day's later events
    * go to quarters of an hour (cql/008), so no history partition grows past it. Default 100 000.
