@@ -1,5 +1,6 @@
 import type { types as DriverTypes } from "cassandra-driver";
 import { dayOf } from "../../domain/time.js";
+import { compareUtf8 } from "../../domain/utf8-order.js";
 import type { HistoryQuery, StoredEvent } from "../port.js";
 import { toNumber, toText, toTextOrNull } from "./context.js";
 import type { Client } from "./options.js";
@@ -121,7 +122,7 @@ async function readHeavyDay(
 /** History order: occurredAt descending, then id descending by UTF-8 bytes, as Cassandra sorts. */
 function newestFirst(a: StoredEvent, b: StoredEvent): number {
   const byTime = b.occurredAt.getTime() - a.occurredAt.getTime();
-  return byTime !== 0 ? byTime : Buffer.compare(Buffer.from(b.id, "utf8"), Buffer.from(a.id, "utf8"));
+  return byTime !== 0 ? byTime : compareUtf8(b.id, a.id);
 }
 
 /** Up to `wanted` matching rows of one partition, paging only when the type filter skips rows. */

@@ -1,3 +1,4 @@
+import { compareUtf8 } from "../../domain/utf8-order.js";
 import Database from "better-sqlite3";
 import type { Database as SqliteDatabase, Statement } from "better-sqlite3";
 import type { RankPosition } from "../../domain/cursor.js";
@@ -404,7 +405,7 @@ function minDay(day: string, ms: number): string {
 /** History order: occurred_at descending, then event id descending by UTF-8 bytes (SQLite's BINARY). */
 function newestFirst(a: EventRow, b: EventRow): number {
   if (a.occurred_at !== b.occurred_at) return b.occurred_at - a.occurred_at;
-  return Buffer.compare(Buffer.from(b.event_id, "utf8"), Buffer.from(a.event_id, "utf8"));
+  return compareUtf8(b.event_id, a.event_id);
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

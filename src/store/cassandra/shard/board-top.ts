@@ -1,3 +1,4 @@
+import { compareUtf8 } from "../../../domain/utf8-order.js";
 import type { RankedValue } from "../../ranking.js";
 
 /**
@@ -17,7 +18,7 @@ export type BoardTop = readonly RankedValue[] | null;
 /** Board order: value descending, then user id by its UTF-8 bytes, as Cassandra orders text. */
 export function byBoardOrder(a: RankedValue, b: RankedValue): number {
   if (a.value !== b.value) return b.value - a.value;
-  return Buffer.compare(Buffer.from(a.userId, "utf8"), Buffer.from(b.userId, "utf8"));
+  return compareUtf8(a.userId, b.userId);
 }
 
 /**
@@ -37,15 +38,32 @@ export function moveInTop(
   const at = top.findIndex((entry) => entry.userId === move.userId);
   if (at >= 0) {
     if (move.to < top[at]!.value) return null;
-    return [...top.slice(0, at), ...top.slice(at + 1), mover].sort(byBoardOrder);
+    return insertInOrder([...top.slice(0, at), ...top.slice(at + 1)], mover);
   }
   if (top.length !== Math.min(BOARD_TOP_SIZE, usersBefore)) return null;
   if (top.length < BOARD_TOP_SIZE) {
     // The top holds every user of the shard, so a user missing from it must be new.
-    return move.from === null ? [...top, mover].sort(byBoardOrder) : null;
+    return move.from === null ? insertInOrder([...top], mover) : null;
   }
   if (byBoardOrder(mover, top[top.length - 1]!) >= 0) return top;
-  return [...top, mover].sort(byBoardOrder).slice(0, BOARD_TOP_SIZE);
+  return insertInOrder(top.slice(0, BOARD_TOP_SIZE - 1), mover);
+}
+
+/**
+ * Puts one entry into a list already in board order, found by binary search: every board step
+ * of an apply moves a user in a top of up to 128, so sorting the top again each time would cost
+ * hundreds of comparisons per step.
+ */
+function insertInOrder(sorted: RankedValue[], entry: RankedValue): RankedValue[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byBoardOrder(sorted[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  sorted.splice(lo, 0, entry);
+  return sorted;
 }
 
 /** The best min(BOARD_TOP_SIZE, n) of a shard's users, from all of them (rebuild). */
