@@ -1,5 +1,6 @@
 import { daysBetween, isoWeekStartOf } from "../domain/time.js";
 import type { ReportCell, ReportScope, ReportSource } from "../store/port.js";
+import { ReadCoalescer } from "../store/read-coalescer.js";
 import { DistinctUsers } from "../store/user-set.js";
 
 export const REPORT_DIMENSIONS = ["DAY", "WEEK", "MONTH", "TYPE", "CATEGORY", "GROUP"] as const;
@@ -58,6 +59,13 @@ const DAYS_READ_AT_ONCE = 8;
  * them when grouping or filtering by group, and once overall otherwise.
  */
 export class ReportService {
+  /**
+   * Dashboards ask for the same report many times at once; concurrent askers of one report share
+   * one computation that began after each of them asked (so a report never misses a write
+   * acknowledged before it was asked for). Its rows are shared, read-only.
+   */
+  private readonly computing = new ReadCoalescer<readonly ReportRow[]>();
+
   constructor(
     private readonly source: ReportSource,
     readonly maxDays: number,
@@ -66,10 +74,19 @@ export class ReportService {
   /**
    * Reads the rollups of each day (per type and group, with exact user sets) when the request
    * needs neither categories nor users and the store keeps rollups; else every cell of each day.
-   * `signal` stops the work between days once the client is gone or the deadline has passed.
+   * `signal` ends the caller's wait once its client is gone or its deadline has passed; the work
+   * stops between days when every caller sharing it has gone.
    */
-  async run(request: ReportRequest, signal?: AbortSignal): Promise<ReportRow[]> {
+  async run(request: ReportRequest, signal?: AbortSignal): Promise<readonly ReportRow[]> {
     const days = this.checkedDays(request);
+    return this.computing.read(reportKey(request), (shared) => this.compute(request, days, shared), signal);
+  }
+
+  private async compute(
+    request: ReportRequest,
+    days: readonly string[],
+    signal: AbortSignal,
+  ): Promise<ReportRow[]> {
     const byGroup = request.groupBy.includes("GROUP") || request.filter.groups !== null;
     const scope: ReportScope = byGroup ? "group" : "all";
     const accept = cellFilter(request.filter);
@@ -86,13 +103,13 @@ export class ReportService {
     };
     const rollups = usesRollups(request) ? this.source.reportRollups?.bind(this.source) : undefined;
     for (let start = 0; start < days.length; start += DAYS_READ_AT_ONCE) {
-      if (signal !== undefined && start > 0) {
+      if (start > 0) {
         // A store that answers synchronously (SQLite) would run the whole report in microtasks:
         // giving the event loop a turn lets a closed connection or the deadline's timer be seen,
         // and other requests be served meanwhile.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const chunk = days.slice(start, start + DAYS_READ_AT_ONCE);
       if (rollups !== undefined) {
         for (const rollup of await rollups(chunk, scope)) {
@@ -115,7 +132,7 @@ export class ReportService {
         entry.users.add(cell.userId);
       }
     }
-    signal?.throwIfAborted();
+    signal.throwIfAborted();
     return [...rows.values()]
       .map(({ dims, events, score, users, numbered }) => ({
         ...dims,
@@ -142,6 +159,22 @@ export class ReportService {
     }
     return days;
   }
+}
+
+/** Requests that ask for the same rows share a key: dimensions and filters are sets. */
+function reportKey(request: ReportRequest): string {
+  const set = (values: readonly string[] | null): string[] | null =>
+    values === null ? null : [...new Set(values)].sort();
+  const { filter } = request;
+  return JSON.stringify([
+    request.from.getTime(),
+    request.to.getTime(),
+    set(request.groupBy),
+    set(filter.types),
+    set(filter.categories),
+    set(filter.groups),
+    set(filter.userIds),
+  ]);
 }
 
 /** Rollups hold neither categories nor users: reports that need either read the cells. */

@@ -7,23 +7,34 @@
  * get the state without it. Here a key has at most one read running and one batch of callers
  * waiting; the waiting batch gets the next read, which starts when the running one settles, so
  * every read a caller receives started after that caller arrived. Under load, N concurrent callers
- * of a hot key (the top of the global leaderboard, its histogram) cost about one read per round
- * trip instead of N; a lone caller pays nothing extra.
+ * of a hot key (the top of the global leaderboard, its histogram, a dashboard's report) cost about
+ * one read per round trip instead of N; a lone caller pays nothing extra.
+ *
+ * Cancellation is per caller: a caller whose signal aborts is rejected at once with the signal's
+ * reason, and leaves its batch. A read is aborted (the signal its load gets) only when every
+ * caller of its batch has left, so one client going away never stops the answer of another, and
+ * work nobody waits for any more stops. A caller without a signal never leaves.
  *
  * The value is shared by every caller of a batch: callers must treat it as read-only.
  */
 export class ReadCoalescer<V> {
   private readonly slots = new Map<string, Slot<V>>();
 
-  read(key: string, load: () => Promise<V>): Promise<V> {
+  read(key: string, load: (signal: AbortSignal) => Promise<V>, signal?: AbortSignal): Promise<V> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     let slot = this.slots.get(key);
     if (slot === undefined) {
-      slot = { running: false, waiting: [], load };
+      slot = { running: false, waiting: newBatch(), load };
       this.slots.set(key, slot);
     }
     // Every load of a key reads the same thing; the newest caller's is as good as any.
     slot.load = load;
-    const answer = new Promise<V>((resolve, reject) => slot.waiting.push({ resolve, reject }));
+    // A waiting batch that every caller left has been aborted: newcomers start a fresh one.
+    if (slot.waiting.abort.signal.aborted) slot.waiting = newBatch();
+    const batch = slot.waiting;
+    const answer = new Promise<V>((resolve, reject) =>
+      batch.callers.add(waiter(batch, resolve, reject, signal)),
+    );
     if (!slot.running) this.start(key, slot);
     return answer;
   }
@@ -35,25 +46,27 @@ export class ReadCoalescer<V> {
 
   private start(key: string, slot: Slot<V>): void {
     const batch = slot.waiting;
-    slot.waiting = [];
+    slot.waiting = newBatch();
     slot.running = true;
     const settle = (): void => {
       slot.running = false;
-      if (slot.waiting.length > 0) this.start(key, slot);
+      // A waiting batch whose callers have all left needs no read.
+      if (slot.waiting.callers.size > 0) this.start(key, slot);
       else this.slots.delete(key);
     };
     // A load that throws synchronously fails its batch like one that rejects. The slot is settled
     // before the batch hears back, so a caller that asks again at once waits for a new read.
+    const load = slot.load;
     Promise.resolve()
-      .then(slot.load)
+      .then(() => load(batch.abort.signal))
       .then(
         (value) => {
           settle();
-          for (const caller of batch) caller.resolve(value);
+          for (const caller of batch.callers) caller.resolve(value);
         },
         (error: unknown) => {
           settle();
-          for (const caller of batch) caller.reject(error);
+          for (const caller of batch.callers) caller.reject(error);
         },
       );
   }
@@ -61,11 +74,48 @@ export class ReadCoalescer<V> {
 
 interface Slot<V> {
   running: boolean;
-  waiting: Waiter<V>[];
-  load: () => Promise<V>;
+  waiting: Batch<V>;
+  load: (signal: AbortSignal) => Promise<V>;
+}
+
+/** The callers one read answers, and the controller that stops it once they have all left. */
+interface Batch<V> {
+  readonly callers: Set<Waiter<V>>;
+  readonly abort: AbortController;
 }
 
 interface Waiter<V> {
   resolve(value: V): void;
   reject(error: unknown): void;
+}
+
+function newBatch<V>(): Batch<V> {
+  return { callers: new Set(), abort: new AbortController() };
+}
+
+/** A caller of `batch`; one with a signal leaves the batch when the signal aborts. */
+function waiter<V>(
+  batch: Batch<V>,
+  resolve: (value: V) => void,
+  reject: (error: unknown) => void,
+  signal: AbortSignal | undefined,
+): Waiter<V> {
+  if (signal === undefined) return { resolve, reject };
+  const leave = (): void => {
+    if (!batch.callers.delete(self)) return;
+    reject(signal.reason);
+    if (batch.callers.size === 0) batch.abort.abort(signal.reason);
+  };
+  const self: Waiter<V> = {
+    resolve: (value) => {
+      signal.removeEventListener("abort", leave);
+      resolve(value);
+    },
+    reject: (error) => {
+      signal.removeEventListener("abort", leave);
+      reject(error);
+    },
+  };
+  signal.addEventListener("abort", leave, { once: true });
+  return self;
 }

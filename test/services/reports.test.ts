@@ -139,4 +139,37 @@ describe("reports.csv parameters and fields", () => {
     expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
     expect(csvField("-1+1")).toBe("'-1+1");
   });
+
+  it("shares one computation among concurrent askers of a report, and sees writes acknowledged before each asked", async () => {
+    const source = new SqliteStore({ path: ":memory:" });
+    await source.migrate();
+    let reads = 0;
+    const counted = new ReportService(
+      {
+        reportCells: (day, scope) => source.reportCells(day, scope),
+        reportRollups: (days, scope) => {
+          reads += 1;
+          return source.reportRollups(days, scope);
+        },
+      },
+      31,
+    );
+    await source.append([event("a1", "alice", "PushEvent", "2024-04-03T10:00:00Z", null, [], 2)]);
+    const asked = request(["TYPE"], { types: ["IssuesEvent", "PushEvent"] });
+    // The same report in another spelling: duplicate and reordered filter values, groupBy repeated.
+    const respelled = request(["TYPE", "TYPE"], { types: ["PushEvent", "IssuesEvent", "PushEvent"] });
+    const first = counted.run(asked);
+    const waiting = [counted.run(respelled), counted.run(asked), counted.run(respelled)];
+    const expected = [
+      { period: null, type: "PushEvent", category: null, group: null, events: 1, users: 1, score: 2 },
+    ];
+    expect(await first).toEqual(expected);
+    for (const rows of await Promise.all(waiting)) expect(rows).toEqual(expected);
+    // The first asker's computation, then one more for the three that came while it ran (14 days
+    // are read 8 at a time: two reads each).
+    expect(reads).toBe(2 * 2);
+    await source.append([event("a2", "bob", "PushEvent", "2024-04-03T11:00:00Z", null, [], 2)]);
+    expect((await counted.run(asked))[0]).toMatchObject({ events: 2, users: 2, score: 4 });
+    source.close();
+  });
 });

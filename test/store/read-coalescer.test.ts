@@ -64,4 +64,71 @@ describe("ReadCoalescer", () => {
     expect(await coalescer.read("k", load)).toBe(2);
     expect(coalescer.size).toBe(0);
   });
+
+  describe("cancellation", () => {
+    /** A load that stays pending until its signal aborts, recording each signal it was given. */
+    function abortableLoads() {
+      const signals: AbortSignal[] = [];
+      return {
+        signals,
+        load: (signal: AbortSignal) =>
+          new Promise<number>((resolve, reject) => {
+            signals.push(signal);
+            signal.addEventListener("abort", () => reject(new Error("stopped")));
+            setTimeout(() => resolve(signals.length), 50);
+          }),
+      };
+    }
+
+    it("rejects a leaving caller at once and keeps the read for the others", async () => {
+      const coalescer = new ReadCoalescer<number>();
+      const reads = abortableLoads();
+      const gone = new AbortController();
+      const leaving = coalescer.read("report", reads.load, gone.signal);
+      const staying = coalescer.read("report", reads.load, new AbortController().signal);
+      const plain = coalescer.read("report", reads.load);
+      await tick();
+      gone.abort(new Error("client gone"));
+      await expect(leaving).rejects.toThrow("client gone");
+      // The first caller had started a read alone, and nobody else waits for it: it stops. The
+      // other two waited for the next read, together, and get it whole.
+      expect(reads.signals[0]!.aborted).toBe(true);
+      expect(await Promise.all([staying, plain])).toEqual([2, 2]);
+      expect(reads.signals.map((s) => s.aborted)).toEqual([true, false]);
+      expect(coalescer.size).toBe(0);
+    });
+
+    it("aborts a read once every caller of its batch has left", async () => {
+      const coalescer = new ReadCoalescer<number>();
+      const reads = abortableLoads();
+      const a = new AbortController();
+      const b = new AbortController();
+      const first = coalescer.read("k", reads.load, a.signal);
+      await tick();
+      const second = coalescer.read("k", reads.load, b.signal);
+      // The waiting batch's only caller leaves while the first read runs: no read will start for it.
+      b.abort(new Error("b gone"));
+      await expect(second).rejects.toThrow("b gone");
+      expect(reads.signals[0]!.aborted).toBe(false);
+      a.abort(new Error("a gone"));
+      await expect(first).rejects.toThrow("a gone");
+      await tick();
+      expect(reads.signals[0]!.aborted).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(reads.signals).toHaveLength(1);
+      expect(coalescer.size).toBe(0);
+      // A newcomer after all that gets a read of its own, not an aborted one.
+      expect(await coalescer.read("k", reads.load, new AbortController().signal)).toBe(2);
+      expect(reads.signals[1]!.aborted).toBe(false);
+    });
+
+    it("refuses a caller whose signal has already aborted, without reading", async () => {
+      const coalescer = new ReadCoalescer<number>();
+      const reads = abortableLoads();
+      const done = new AbortController();
+      done.abort(new Error("deadline passed"));
+      await expect(coalescer.read("k", reads.load, done.signal)).rejects.toThrow("deadline passed");
+      expect(reads.signals).toHaveLength(0);
+    });
+  });
 });

@@ -83,5 +83,5 @@ export class Report {
   groupBy!: ReportDimension[];
 
   @Field(() => [ReportRow], { description: "Sorted by period, type, category, group (nulls first)." })
-  rows!: ReportRow[];
+  rows!: readonly ReportRow[];
 }

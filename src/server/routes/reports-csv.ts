@@ -42,7 +42,7 @@ async function answer(
     });
     return true;
   }
-  let rows: ReportRow[];
+  let rows: readonly ReportRow[];
   // A client that leaves stops the report between days.
   const stop = new AbortController();
   const leave = (): void => {

@@ -237,10 +237,11 @@ export class SqliteStore implements EventStore, ReportSource {
         bucket: period.bucket,
       });
       const byUser = new Map<string, TypeCountRow[]>();
-      for (const row of rows) {
-        const own = byUser.get(row.user_id);
+      for (const [userId, type, events, points] of rows) {
+        const row = { type, events, points };
+        const own = byUser.get(userId);
         if (own) own.push(row);
-        else byUser.set(row.user_id, [row]);
+        else byUser.set(userId, [row]);
       }
       return userIds.map((userId) => tallyOf(userId, byUser.get(userId) ?? []));
     });

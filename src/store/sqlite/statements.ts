@@ -10,6 +10,12 @@ interface TallyRow {
   points: number;
 }
 
+/**
+ * A tally row as an array (user_id, type, events, points): a page of 100 users reads ~1,400 of
+ * them, and better-sqlite3 builds arrays at about twice the rate it builds keyed objects.
+ */
+export type RawTallyRow = [userId: string, type: string, events: number, points: number];
+
 /** The columns of a report cell, named as StoredReportCell names them (report-cells.ts). */
 export const REPORT_CELL_COLUMNS =
   'day, type, category, group_name AS "group", user_id AS userId, events, points';
@@ -23,7 +29,7 @@ export class SqliteStatements {
   readonly bumpLeaderboard: Statement<[string, string, string, string, number]>;
   readonly history: Statement<[Record<string, unknown>], EventRow>;
   readonly historyOfType: Statement<[Record<string, unknown>], EventRow>;
-  readonly tallies: Statement<[{ users: string; window: string; bucket: string }], TallyRow>;
+  readonly tallies: Statement<[{ users: string; window: string; bucket: string }], RawTallyRow>;
   readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
   readonly leaderboardTop: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
   readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
@@ -75,11 +81,13 @@ export class SqliteStatements {
        WHERE user_id = @userId AND type = @type AND ${range}
        ${newestFirst}`,
     );
-    this.tallies = db.prepare(
-      `SELECT user_id, type, events, points FROM type_counts_by_user
-       WHERE user_id IN (SELECT value FROM json_each(@users)) AND time_window = @window AND bucket = @bucket
-       ORDER BY user_id, type`,
-    );
+    this.tallies = db
+      .prepare<[{ users: string; window: string; bucket: string }], RawTallyRow>(
+        `SELECT user_id, type, events, points FROM type_counts_by_user
+         WHERE user_id IN (SELECT value FROM json_each(@users)) AND time_window = @window AND bucket = @bucket
+         ORDER BY user_id, type`,
+      )
+      .raw(true);
     this.periodTally = db.prepare(
       `SELECT type, events, points FROM type_counts_by_user
        WHERE user_id = ? AND time_window = ? AND bucket = ? ORDER BY type`,
