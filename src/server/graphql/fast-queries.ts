@@ -1,11 +1,6 @@
 import { HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import {
-  execute,
-  getOperationAST,
-  OperationTypeNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from "graphql";
+import { getOperationAST, OperationTypeNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { CompiledQueries } from "./compiled-queries.js";
 import type { OperationPipeline } from "./operation-pipeline.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -23,7 +18,7 @@ const JSON_TYPE = "application/json; charset=utf-8";
  *   operation pipeline's bounded cache (Apollo's gate hook remembers each one it passed);
  * - only queries, POSTed as JSON without `extensions`, to clients that accept plain JSON;
  * - the same operation gate (keys, Unicode, depth, cost) and the same resolvers, context and
- *   deadline run;
+ *   deadline run, through a compiled query once the document is used again (compiled-queries.ts);
  * - a result with any error is not sent: the request goes to Apollo, which runs it again and
  *   formats its errors, status and codes as always. Queries only read, so running one twice is
  *   safe, and the per-request DataLoaders make the second run cheap.
@@ -31,10 +26,14 @@ const JSON_TYPE = "application/json; charset=utf-8";
  * headers, a document seen for the first time) goes to Apollo unchanged.
  */
 export class FastQueries {
+  private readonly queries: CompiledQueries;
+
   constructor(
-    private readonly schema: GraphQLSchema,
+    schema: GraphQLSchema,
     private readonly pipeline: OperationPipeline,
-  ) {}
+  ) {
+    this.queries = new CompiledQueries(schema);
+  }
 
   /** The response, or null when Apollo must answer the request. */
   async run(
@@ -51,13 +50,12 @@ export class FastQueries {
     // The type before the gate: a mutation must not take ingest tokens here and again in Apollo.
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
     if (this.pipeline.check(document, operation, request.variables ?? {}, context) !== null) return null;
-    const result: ExecutionResult = await execute({
-      schema: this.schema,
+    const result: ExecutionResult = await this.queries.run(
       document,
-      operationName: request.operationName,
-      variableValues: request.variables,
-      contextValue: context,
-    });
+      request.operationName,
+      request.variables,
+      context,
+    );
     if (result.errors !== undefined && result.errors.length > 0) return null;
     return {
       status: 200,
