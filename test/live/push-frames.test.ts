@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Receiver } from "ws";
+import type { AddressInfo } from "node:net";
+import { WebSocket, WebSocketServer } from "ws";
 import {
   encodePushes,
   messageLength,
@@ -7,18 +8,30 @@ import {
   type PushFrame,
 } from "../../src/server/websocket/push-frames.js";
 
-/** Parses bytes as a client does, with ws's own frame parser: the messages, in order. */
-async function receive(bytes: Buffer): Promise<string[]> {
-  const receiver = new Receiver({ isServer: false, maxPayload: 0 });
+/**
+ * Writes bytes to a real ws connection's TCP socket, as the outbox does, and returns the messages a
+ * ws client parsed from them, in order (its own parser: text frames only, no protocol error).
+ */
+async function receive(bytes: Buffer, count: number): Promise<string[]> {
+  const server = new WebSocketServer({ port: 0, perMessageDeflate: false });
+  await new Promise((resolve) => server.once("listening", resolve));
+  server.on("connection", (_socket, request) => request.socket.write(bytes));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const messages: string[] = [];
-  receiver.on("message", (data: Buffer, isBinary: boolean) => {
-    expect(isBinary).toBe(false);
-    messages.push(data.toString("utf8"));
-  });
-  const errors: Error[] = [];
-  receiver.on("error", (error: Error) => errors.push(error));
-  await new Promise<void>((resolve) => receiver.write(bytes, () => resolve()));
-  expect(errors).toEqual([]);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.on("message", (data: Buffer, isBinary: boolean) => {
+        if (isBinary) reject(new Error("a binary frame"));
+        messages.push(data.toString("utf8"));
+        if (messages.length === count) resolve();
+      });
+      client.on("error", reject);
+      client.on("close", (code) => reject(new Error(`closed with ${code}`)));
+    });
+  } finally {
+    client.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  }
   return messages;
 }
 
@@ -34,7 +47,7 @@ describe("encodePushes", () => {
       push(`s${i}`, JSON.stringify({ data: { t: "é".repeat(n) } })),
     );
     const total = frames.reduce((sum, frame) => sum + wireLength(frame), 0);
-    const messages = await receive(encodePushes(frames, total));
+    const messages = await receive(encodePushes(frames, total), frames.length);
     expect(messages).toEqual(frames.map((f) => `${f.head.toString()}${f.body.toString()}}`));
     expect(messages.map((m) => JSON.parse(m) as unknown)).toEqual(
       [1, 120, 35_000].map((n, i) => ({
