@@ -52,6 +52,8 @@ interface PhaseResult {
   readonly mutation: { p50: number; p95: number; p99: number };
   readonly failedMutations: number;
   readonly cpuPercent: number;
+  /** CPU seconds the server used over the phase: its work, whatever share of the cores it got. */
+  readonly cpuSeconds: number;
   readonly peakRssMiB: number;
   readonly subscribers: SubscriberReport | null;
   readonly openMs: number;
@@ -229,13 +231,15 @@ async function phase(name: string, target: Target, withSubscribers: boolean): Pr
       );
       report = reply.report;
     }
-    const cpuPercent = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - wallBefore) / 1000)) * 100;
+    const cpuUsed = cpuSeconds(pid) - cpuBefore;
+    const cpuPercent = (cpuUsed / ((performance.now() - wallBefore) / 1000)) * 100;
     rss.stop();
     return {
       name,
       mutation: streamed.mutation,
       failedMutations: streamed.failed,
       cpuPercent,
+      cpuSeconds: cpuUsed,
       peakRssMiB: memoryOf(pid).peakMiB,
       subscribers: report,
       openMs,
@@ -253,7 +257,7 @@ function print(result: PhaseResult): void {
   console.log(`\n${result.name}`);
   console.log(`  mutation latency p50/p95/p99: ${q(result.mutation)}  (failed: ${result.failedMutations})`);
   console.log(
-    `  server CPU: ${result.cpuPercent.toFixed(0)} % of one core   peak RSS: ${result.peakRssMiB.toFixed(0)} MiB`,
+    `  server CPU: ${result.cpuPercent.toFixed(0)} % of one core (${result.cpuSeconds.toFixed(1)} s)   peak RSS: ${result.peakRssMiB.toFixed(0)} MiB`,
   );
   const r = result.subscribers;
   if (!r) return;

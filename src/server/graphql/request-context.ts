@@ -18,13 +18,14 @@ export function createRequestContext(
   requestId: string,
   deadline: Deadline,
 ): RequestContext {
-  return {
-    ...createContext(services),
+  // Assigned onto the context, not spread from it: a spread would call its `loaders` getter and
+  // make every request's DataLoaders, used or not (each live push paid for them).
+  return Object.assign(createContext(services), {
     caller,
     rateKey: clientKey(caller, remoteAddress),
     requestId,
     deadline,
-  };
+  });
 }
 
 /** Who a caller counts as for per-client limits: the key's name, or the client address without a key. */

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { CloseCode, type Server as ProtocolServer } from "graphql-ws";
 import type { WebSocket, WebSocketServer } from "ws";
-import { FlushScheduler, SocketOutbox, type OutboxOptions } from "./outbox.js";
+import { FlushScheduler } from "./flush-scheduler.js";
+import { SocketOutbox, type OutboxOptions } from "./outbox.js";
 import type { InboundScheduler } from "./inbound.js";
 
 /** What the graphql-ws protocol server knows about each socket besides its context. */
@@ -30,7 +31,7 @@ export function attachTransport(
   server: ProtocolServer<SocketExtra>,
   options: TransportOptions,
 ): { dispose(): Promise<void> } {
-  const scheduler = new FlushScheduler();
+  const scheduler = new FlushScheduler<SocketOutbox>();
   const keepAliveMs = options.keepAliveMs ?? 12_000;
   wss.on("error", (error) => options.onInternalError("websocket server error", error));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
