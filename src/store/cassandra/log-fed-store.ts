@@ -27,6 +27,7 @@ import { runMigrations } from "./migrations.js";
 import { checkKeyspaceName } from "./keyspace.js";
 import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
+import { CELL_BUCKETS } from "./shard/cell-buckets.js";
 import { storedCellOf } from "./shard/cell-rows.js";
 import { DEFAULT_DAY_SPLIT_EVENTS, standingOf } from "./shard/plan.js";
 import { rollupsOfCells } from "./shard/rollups.js";
@@ -200,15 +201,23 @@ export class CassandraLogFedStore implements LogFedStore {
     });
   }
 
-  /** Every shard's partition of the day and scope; "" in category and group means none. */
+  /**
+   * Every bucket of every shard of the day and scope (cql/009), or every shard's one partition of a
+   * keyspace whose cells are not in buckets yet; "" in category and group means none.
+   */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
-    return cassandraCall(() =>
-      this.everyShard(
-        this.ctx.sql.cellsOfShard,
-        (shard) => [day, scope, shard],
-        (row): ReportCell => reportCellOf(storedCellOf(day, row)),
-      ),
-    );
+    return cassandraCall(async () => {
+      const decode = (row: DriverTypes.Row): ReportCell => reportCellOf(storedCellOf(day, row));
+      if (!(await this.layout.cellBucketsKept())) {
+        return this.everyShard(this.ctx.sql.legacyCellsOfShard, (shard) => [[day, scope, shard]], decode);
+      }
+      const buckets = Array.from({ length: CELL_BUCKETS }, (_, bucket) => bucket);
+      return this.everyShard(
+        this.ctx.sql.cellsOfBucket,
+        (shard) => buckets.map((bucket) => [day, scope, shard, bucket]),
+        decode,
+      );
+    });
   }
 
   /**
@@ -233,7 +242,7 @@ export class CassandraLogFedStore implements LogFedStore {
         [...byMonth].map(([month, inMonth]) =>
           this.everyShard(
             this.ctx.sql.rollupsOfDays,
-            (shard) => [month, scope, shard, inMonth[0]!, inMonth[inMonth.length - 1]!],
+            (shard) => [[month, scope, shard, inMonth[0]!, inMonth[inMonth.length - 1]!]],
             (row): ReportRollup => {
               const group = toText(row["group_name"]);
               return {
@@ -252,28 +261,25 @@ export class CassandraLogFedStore implements LogFedStore {
     });
   }
 
-  /** The rows of one partition query on every shard, each decoded. */
+  /** The rows of one query on each of every shard's partitions (`params`: one list per partition), decoded. */
   private async everyShard<T>(
     query: string,
-    params: (shard: number) => unknown[],
+    params: (shard: number) => unknown[][],
     decode: (row: DriverTypes.Row) => T,
   ): Promise<T[]> {
     const shards = await this.layout.shards();
-    const perShard = await mapConcurrent(
-      Array.from({ length: shards }, (_, shard) => shard),
-      this.ctx.concurrency,
-      async (shard) => {
-        const result = await this.client.execute(query, params(shard), {
-          prepare: true,
-          isIdempotent: true,
-          fetchSize: 5000,
-        });
-        const rows: T[] = [];
-        for await (const row of result) rows.push(decode(row));
-        return rows;
-      },
-    );
-    return perShard.flat();
+    const partitions = Array.from({ length: shards }, (_, shard) => params(shard)).flat();
+    const perPartition = await mapConcurrent(partitions, this.ctx.concurrency, async (partition) => {
+      const result = await this.client.execute(query, partition, {
+        prepare: true,
+        isIdempotent: true,
+        fetchSize: 5000,
+      });
+      const rows: T[] = [];
+      for await (const row of result) rows.push(decode(row));
+      return rows;
+    });
+    return perPartition.flat();
   }
 }
 

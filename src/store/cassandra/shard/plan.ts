@@ -135,11 +135,6 @@ export function periodKeyId(key: PeriodKey): string {
   return `${key.userId}\u0000${key.window}\u0000${key.bucket}`;
 }
 
-/** The cells of one user in one (day, scope) partition: what the shard writer reads and caches together. */
-export function reportCellUserId(key: { day: string; scope: string; userId: string }): string {
-  return `${key.day}\u0000${key.scope}\u0000${key.userId}`;
-}
-
 /** A board value and whether the user is on the board at all (has a ranked event). */
 export interface Standing {
   readonly member: boolean;

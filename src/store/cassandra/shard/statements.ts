@@ -21,8 +21,9 @@ export class ShardCql {
   readonly boardValuesOf: string;
   readonly boardValuesWrite: string;
 
-  readonly cellsOfUsers: string;
-  readonly cellsOfShard: string;
+  readonly cellsByKey: string;
+  readonly cellsOfBucket: string;
+  readonly legacyCellsOfShard: string;
   readonly insertCell: string;
   readonly rollupsOfDay: string;
   readonly rollupsOfDays: string;
@@ -80,13 +81,19 @@ export class ShardCql {
     this.boardValuesWrite = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, histogram, top, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
-    this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
-      WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
-    this.cellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
+    // report_cell_buckets (cql/009): the writer reads back exactly the cells of a batch, by key;
+    // reports read every bucket of every shard.
+    const bucket = "day = ? AND scope = ? AND shard = ? AND bucket = ?";
+    this.cellsByKey = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cell_buckets
+      WHERE ${bucket} AND (user_id, type, category, group_name) IN ?`;
+    this.cellsOfBucket = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cell_buckets
+      WHERE ${bucket}`;
+    this.insertCell = `INSERT INTO ${ks}.report_cell_buckets
+      (day, scope, shard, bucket, user_id, type, category, group_name, events, points, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    // A keyspace not rebuilt since cql/009 still has its cells in report_cells, one partition per shard.
+    this.legacyCellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ?`;
-    this.insertCell = `INSERT INTO ${ks}.report_cells
-      (day, scope, shard, user_id, type, category, group_name, events, points, fence)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     // report_rollups (cql/007), a month per partition: the writer reads a day's slice, reports a range of days.
     this.rollupsOfDay = `SELECT type, group_name, events, points, fence FROM ${ks}.report_rollups
       WHERE month = ? AND scope = ? AND shard = ? AND day = ?`;
