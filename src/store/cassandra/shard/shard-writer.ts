@@ -67,6 +67,11 @@ interface LoadedState extends Seen {
 const { Tuple } = cassandra.types;
 const EMPTY_PARTITION: TypeCountsPartition = { fence: 0, types: new Map() };
 const NO_CELL: ReportCellState = { events: 0, points: 0, fence: 0 };
+/**
+ * Passed board values per delete: a user who moves through hundreds of values in one batch (each
+ * of its events a value) deletes them in a few statements, each well under the batch size warning.
+ */
+const VALUES_PER_DELETE = 100;
 /** Cell keys per IN list when reading back the report cells of a batch. */
 const CELLS_PER_READ = 100;
 
@@ -542,12 +547,17 @@ function cellReads(
 function boardStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
   return plan.boardMoves.flatMap((move) => {
     const partition = [move.window, move.bucket, move.metric, shard];
-    return [
-      ...move.deletes.map((value) => ({
+    const deletes: KeyedStatement[] = [];
+    for (let i = 0; i < move.deletes.length; i += VALUES_PER_DELETE) {
+      const values = move.deletes.slice(i, i + VALUES_PER_DELETE);
+      deletes.push({
         query: sql.boardDelete,
-        params: [move.fence, ...partition, value, move.userId],
+        params: [move.fence, ...partition, values, move.userId],
         partition,
-      })),
+      });
+    }
+    return [
+      ...deletes,
       { query: sql.boardInsert, params: [...partition, move.insert, move.userId, move.fence], partition },
     ];
   });

@@ -65,7 +65,8 @@ export class ShardCql {
     const board = "time_window = ? AND bucket = ? AND metric = ? AND shard = ?";
     this.boardInsert = `INSERT INTO ${ks}.board_shards (time_window, bucket, metric, shard, value, user_id)
       VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-    this.boardDelete = `DELETE FROM ${ks}.board_shards USING TIMESTAMP ? WHERE ${board} AND value = ? AND user_id = ?`;
+    // A user's passed values on one board shard, in one statement per batch rather than one per value.
+    this.boardDelete = `DELETE FROM ${ks}.board_shards USING TIMESTAMP ? WHERE ${board} AND value IN ? AND user_id = ?`;
     this.boardFromTop = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board}`;
     this.boardAfterInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id > ?`;
     this.boardBelow = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value < ?`;
