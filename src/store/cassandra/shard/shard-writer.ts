@@ -15,6 +15,7 @@ import {
   type BoardValues,
   type BoardValuesWrite,
 } from "./board-values.js";
+import { readClaims } from "./claim-reads.js";
 import { decideClaims, type ClaimsById } from "./claims.js";
 import { fenceOf } from "./fence.js";
 import { Lru } from "../../../domain/lru.js";
@@ -203,7 +204,7 @@ export class CassandraShardWriter implements ShardWriter {
   private async load(records: readonly LogRecord[]): Promise<LoadedState> {
     const seen = { highest: 0, cached: false };
     const [claims, typeState, cellState, rollupState] = await Promise.all([
-      this.readClaims(records),
+      readClaims(this.ctx, records),
       this.loadTypeCounts(records, seen),
       this.loadCells(records, seen),
       this.loadRollups(records, seen),
@@ -226,29 +227,6 @@ export class CassandraShardWriter implements ShardWriter {
     this.cells.clear();
     this.rollups.clear();
     this.boardValues.clear();
-  }
-
-  private async readClaims(records: readonly LogRecord[]): Promise<ClaimsById> {
-    const ids = [...new Set(records.map((record) => record.event.id))];
-    const claims: ClaimsById = new Map();
-    await mapConcurrent(ids, this.ctx.concurrency, async (id) => {
-      const result = await this.ctx.client.execute(this.ctx.sql.claimsOf, [id], {
-        prepare: true,
-        isIdempotent: true,
-      });
-      const byUser = new Map(
-        result.rows.map((row) => [
-          toText(row["user_id"]),
-          {
-            fingerprint: toText(row["fingerprint"]),
-            shard: toNumber(row["log_partition"]),
-            offset: toNumber(row["log_offset"]),
-          },
-        ]),
-      );
-      claims.set(id, byUser);
-    });
-    return claims;
   }
 
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */

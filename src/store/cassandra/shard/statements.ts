@@ -4,6 +4,7 @@
  */
 export class ShardCql {
   readonly claimsOf: string;
+  readonly claimsOfIds: string;
   readonly insertClaim: string;
   readonly insertEvent: string;
   readonly insertDay: string;
@@ -41,6 +42,8 @@ export class ShardCql {
   constructor(readonly keyspace: string) {
     const ks = keyspace;
     this.claimsOf = `SELECT user_id, fingerprint, log_partition, log_offset FROM ${ks}.event_claims WHERE event_id = ?`;
+    this.claimsOfIds = `SELECT event_id, user_id, fingerprint, log_partition, log_offset FROM ${ks}.event_claims
+      WHERE event_id IN ?`;
     this.insertClaim = `INSERT INTO ${ks}.event_claims (event_id, user_id, fingerprint, log_partition, log_offset)
       VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     this.insertEvent = `INSERT INTO ${ks}.events_by_user_day
