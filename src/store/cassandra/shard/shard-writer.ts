@@ -41,7 +41,7 @@ import {
   type ReportRollupKey,
   type ReportRollupState,
 } from "./rollups.js";
-import { readTypeCounts, tallyOfPartition } from "./type-counts.js";
+import { readUserTypeCounts, tallyOfPartition } from "./type-counts.js";
 
 /** The write steps of one apply, in order (see CassandraShardWriter). */
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
@@ -230,13 +230,26 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */
-  private loadTypeCounts(
+  private async loadTypeCounts(
     records: readonly LogRecord[],
     seen: Seen,
   ): Promise<Map<string, TypeCountsPartition>> {
-    return this.cachedOrRead(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, seen, (key) =>
-      readTypeCounts(this.ctx, key),
-    );
+    const state = new Map<string, TypeCountsPartition>();
+    const missing = cachedOrMissing(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, state);
+    if (state.size > 0) seen.cached = true;
+    const byUser = new Map<string, PeriodKey[]>();
+    for (const key of missing.values()) {
+      const keys = byUser.get(key.userId);
+      if (keys) keys.push(key);
+      else byUser.set(key.userId, [key]);
+    }
+    await mapConcurrent([...byUser.values()], this.ctx.concurrency, async (keys) => {
+      for (const [id, partition] of await readUserTypeCounts(this.ctx, keys)) {
+        seen.highest = Math.max(seen.highest, partition.fence);
+        state.set(id, partition);
+      }
+    });
+    return state;
   }
 
   /**

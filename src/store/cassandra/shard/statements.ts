@@ -11,6 +11,7 @@ export class ShardCql {
   readonly insertQuarterEvent: string;
   readonly addDayQuarters: string;
   readonly typeCountsOf: string;
+  readonly typeCountsOfPeriods: string;
   readonly insertTypeCounts: string;
   readonly boardInsert: string;
   readonly boardDelete: string;
@@ -61,6 +62,9 @@ export class ShardCql {
 
     this.typeCountsOf = `SELECT type, events, points, ranked_events, ranked_points, fence FROM ${ks}.type_counts
       WHERE user_id = ? AND time_window = ? AND bucket = ?`;
+    // The writer's read of a user's partitions of a batch, in one request (type-counts.ts).
+    this.typeCountsOfPeriods = `SELECT time_window, bucket, type, events, points, ranked_events, ranked_points, fence
+      FROM ${ks}.type_counts WHERE user_id = ? AND time_window IN ? AND bucket IN ?`;
     this.insertTypeCounts = `INSERT INTO ${ks}.type_counts
       (user_id, time_window, bucket, type, events, points, ranked_events, ranked_points, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
