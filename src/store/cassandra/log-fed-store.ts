@@ -38,6 +38,8 @@ import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.
 import { ShardCql } from "./shard/statements.js";
 import { readTypeCounts, tallyOfPartition } from "./shard/type-counts.js";
 
+const ALL_BUCKETS = Array.from({ length: CELL_BUCKETS }, (_, bucket) => bucket);
+
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
 const DEFAULT_CACHE_SIZE = 200_000;
 
@@ -209,12 +211,11 @@ export class CassandraLogFedStore implements LogFedStore {
     return cassandraCall(async () => {
       const decode = (row: DriverTypes.Row): ReportCell => reportCellOf(storedCellOf(day, row));
       if (!(await this.layout.cellBucketsKept())) {
-        return this.everyShard(this.ctx.sql.legacyCellsOfShard, (shard) => [[day, scope, shard]], decode);
+        return this.everyShard(this.ctx.sql.legacyCellsOfShard, (shard) => [day, scope, shard], decode);
       }
-      const buckets = Array.from({ length: CELL_BUCKETS }, (_, bucket) => bucket);
       return this.everyShard(
-        this.ctx.sql.cellsOfBucket,
-        (shard) => buckets.map((bucket) => [day, scope, shard, bucket]),
+        this.ctx.sql.cellsOfBuckets,
+        (shard) => [day, scope, shard, ALL_BUCKETS],
         decode,
       );
     });
@@ -242,7 +243,7 @@ export class CassandraLogFedStore implements LogFedStore {
         [...byMonth].map(([month, inMonth]) =>
           this.everyShard(
             this.ctx.sql.rollupsOfDays,
-            (shard) => [[month, scope, shard, inMonth[0]!, inMonth[inMonth.length - 1]!]],
+            (shard) => [month, scope, shard, inMonth[0]!, inMonth[inMonth.length - 1]!],
             (row): ReportRollup => {
               const group = toText(row["group_name"]);
               return {
@@ -261,25 +262,28 @@ export class CassandraLogFedStore implements LogFedStore {
     });
   }
 
-  /** The rows of one query on each of every shard's partitions (`params`: one list per partition), decoded. */
+  /** The rows of one partition query on every shard, each decoded. */
   private async everyShard<T>(
     query: string,
-    params: (shard: number) => unknown[][],
+    params: (shard: number) => unknown[],
     decode: (row: DriverTypes.Row) => T,
   ): Promise<T[]> {
     const shards = await this.layout.shards();
-    const partitions = Array.from({ length: shards }, (_, shard) => params(shard)).flat();
-    const perPartition = await mapConcurrent(partitions, this.ctx.concurrency, async (partition) => {
-      const result = await this.client.execute(query, partition, {
-        prepare: true,
-        isIdempotent: true,
-        fetchSize: 5000,
-      });
-      const rows: T[] = [];
-      for await (const row of result) rows.push(decode(row));
-      return rows;
-    });
-    return perPartition.flat();
+    const perShard = await mapConcurrent(
+      Array.from({ length: shards }, (_, shard) => shard),
+      this.ctx.concurrency,
+      async (shard) => {
+        const result = await this.client.execute(query, params(shard), {
+          prepare: true,
+          isIdempotent: true,
+          fetchSize: 5000,
+        });
+        const rows: T[] = [];
+        for await (const row of result) rows.push(decode(row));
+        return rows;
+      },
+    );
+    return perShard.flat();
   }
 }
 

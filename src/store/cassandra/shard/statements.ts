@@ -24,7 +24,7 @@ export class ShardCql {
   readonly boardValuesWrite: string;
 
   readonly cellsByKey: string;
-  readonly cellsOfBucket: string;
+  readonly cellsOfBuckets: string;
   readonly legacyCellsOfShard: string;
   readonly insertCell: string;
   readonly rollupsOfDay: string;
@@ -94,8 +94,11 @@ export class ShardCql {
     const bucket = "day = ? AND scope = ? AND shard = ? AND bucket = ?";
     this.cellsByKey = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cell_buckets
       WHERE ${bucket} AND (user_id, type, category, group_name) IN ?`;
-    this.cellsOfBucket = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cell_buckets
-      WHERE ${bucket}`;
+    // All buckets of a shard in one request: a report over years reads a day per shard as it did
+    // before the buckets, not 32 (most days of a long range hold nothing, and a request per bucket
+    // made a 2,400-day report by category 32 times slower).
+    this.cellsOfBuckets = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cell_buckets
+      WHERE day = ? AND scope = ? AND shard = ? AND bucket IN ?`;
     this.insertCell = `INSERT INTO ${ks}.report_cell_buckets
       (day, scope, shard, bucket, user_id, type, category, group_name, events, points, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
