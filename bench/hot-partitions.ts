@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import { fingerprintOf } from "../src/domain/event.js";
 import { DEFAULT_DAY_SPLIT_EVENTS } from "../src/store/cassandra/shard/plan.js";
+import { PartitionSizes } from "./partition-sizes.js";
 import { plannedWrites, recordsByPartition } from "./planned-writes.js";
 import type { StoredEvent } from "../src/store/port.js";
 
@@ -96,14 +97,9 @@ for (let i = 0; i < EVENTS; i++) {
 const byShard = recordsByPartition(events, SHARDS);
 
 const writes = new Map<string, number>();
-const bytes = new Map<string, number>();
-const tableOf = (query: string): string => /(?:INTO|FROM) bench\.(\w+)/.exec(query)?.[1] ?? "?";
-const sizeOf = (value: unknown): number =>
-  typeof value === "string"
-    ? Buffer.byteLength(value)
-    : Array.isArray(value)
-      ? value.reduce((n, v) => n + sizeOf(v), 4)
-      : 8;
+const sizes = new PartitionSizes();
+// UPDATE too: the rollups' and a heavy day's quarters' statements are updates (cql/007, cql/008).
+const tableOf = (query: string): string => /(?:INTO|FROM|UPDATE) bench\.(\w+)/.exec(query)?.[1] ?? "?";
 // The sample stands for a day of PER_DAY events, so a user's day spills into quarters (cql/008)
 // at the same share of its events as it would at full scale: the store's threshold, scaled down.
 const scale = PER_DAY / EVENTS;
@@ -112,7 +108,7 @@ for (const statements of plannedWrites(byShard, BATCH, "bench", sampleSplit)) {
   for (const statement of statements) {
     const key = `${tableOf(statement.query)} ${JSON.stringify(statement.partition)}`;
     writes.set(key, (writes.get(key) ?? 0) + 1);
-    bytes.set(key, (bytes.get(key) ?? 0) + statement.params.reduce<number>((n, v) => n + sizeOf(v), 24));
+    sizes.add(tableOf(statement.query), statement);
   }
 }
 
@@ -121,7 +117,10 @@ const board = [...writes].filter(([k]) => k.startsWith("board_shards"));
 const boardTotal = board.reduce((n, [, v]) => n + v, 0);
 const [hottest, hottestWrites] = [...writes].sort((a, b) => b[1] - a[1])[0]!;
 const [hottestBoard, hottestBoardWrites] = board.sort((a, b) => b[1] - a[1])[0]!;
-const [largest, largestBytes] = [...bytes].sort((a, b) => b[1] - a[1])[0]!;
+const largestOf = (bytes: Map<string, number>): [string, number] =>
+  [...bytes].sort((a, b) => b[1] - a[1])[0]!;
+const [largest, largestBytes] = largestOf(sizes.written);
+const [largestLive, largestLiveBytes] = largestOf(sizes.live());
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 console.log(
   `events ${EVENTS}, users ${USERS} (Zipf s=1.1), shards ${SHARDS}, batches of ${BATCH} (${Date.now() - started} ms)`,
@@ -134,9 +133,19 @@ console.log(
   `hottest board partition: ${hottestBoard}: ${pct(hottestBoardWrites / boardTotal)} of board writes; ` +
     `floor 1/shards = ${pct(1 / SHARDS)}; ratio ${(hottestBoardWrites / boardTotal / (1 / SHARDS)).toFixed(2)}`,
 );
+const scaled = (bytes: number): string =>
+  `${(bytes / 1e6).toFixed(2)} MB; at ${PER_DAY / 1e6}M events/day about ${((bytes * scale) / 1e6).toFixed(0)} MB ` +
+  "(scaled by events; target < 100 MB)";
 console.log(
-  `largest partition (bytes written, a day of this mix): ${largest}: ${(largestBytes / 1e6).toFixed(2)} MB; ` +
-    `at ${PER_DAY / 1e6}M events/day about ${((largestBytes * scale) / 1e6).toFixed(0)} MB (target < 100 MB; ` +
-    `a user's day spills into quarters of an hour past ${DEFAULT_DAY_SPLIT_EVENTS.toLocaleString("en-US")} events, ` +
-    `${sampleSplit} in this sample)`,
+  `a user's day spills into quarters of an hour past ${DEFAULT_DAY_SPLIT_EVENTS.toLocaleString("en-US")} events, ` +
+    `${sampleSplit} in this sample`,
 );
+console.log(
+  `largest partition, bytes written (every write), a day of this mix: ${largest}: ${scaled(largestBytes)}`,
+);
+console.log(`largest partition, live bytes (each row once): ${largestLive}: ${scaled(largestLiveBytes)}`);
+// The report cells' own figure (cql/009 sizes its buckets by it).
+const [largestCells, largestCellsBytes] = largestOf(
+  new Map([...sizes.live()].filter(([key]) => key.startsWith("report_cell_buckets "))),
+);
+console.log(`largest report cells partition, live bytes: ${largestCells}: ${scaled(largestCellsBytes)}`);

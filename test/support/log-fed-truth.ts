@@ -1,10 +1,11 @@
 /**
  * Brute-force truth for the log-fed Cassandra store: from the events that must be counted, every
- * row that must exist in `type_counts`, `board_shards`, `report_cells` and `report_rollups`, compared with a full
+ * row that must exist in `type_counts`, `board_shards`, `report_cell_buckets` and `report_rollups`, compared with a full
  * scan of those tables. Exact equality of the row sets also proves there is no stale board row
  * (a user held twice on a board) and no row counted twice.
  */
 import { decodeHistogram } from "../../src/store/cassandra/shard/board-values.js";
+import { cellBucketOf } from "../../src/store/cassandra/shard/cell-buckets.js";
 import type { Admin } from "@platformatic/kafka";
 import { expect } from "vitest";
 import { periodsContaining } from "../../src/domain/time.js";
@@ -24,6 +25,7 @@ export const LOG_FED_TABLES = [
   "board_shards",
   "board_values",
   "report_cells",
+  "report_cell_buckets",
   "report_rollups",
   "log_progress",
 ] as const;
@@ -79,7 +81,18 @@ export function expectedRows(events: readonly StoredEvent[], shardOf: ShardOf): 
     const groups = event.groups.length === 0 ? [""] : event.groups;
     const scoped: [string, string][] = [["all", ""], ...groups.map((g): [string, string] => ["group", g])];
     for (const [scope, group] of scoped) {
-      const key = [day, scope, shard, event.userId, event.type, event.category ?? "", group].join("|");
+      const cell = { userId: event.userId, type: event.type, category: event.category ?? "", group };
+      // The bucket each cell must be in (cql/009): a cell anywhere else is a line that differs.
+      const key = [
+        day,
+        scope,
+        shard,
+        cellBucketOf(cell),
+        event.userId,
+        event.type,
+        cell.category,
+        group,
+      ].join("|");
       const c = cells.get(key) ?? { events: 0, points: 0 };
       c.events += 1;
       c.points += event.points;
@@ -152,9 +165,9 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
         `${[r["time_window"], r["bucket"], r["metric"], r["shard"], value].join("|")}=${users}`,
     ),
   );
-  const reportCells = (await all(`SELECT * FROM ${keyspace}.report_cells`)).map(
+  const reportCells = (await all(`SELECT * FROM ${keyspace}.report_cell_buckets`)).map(
     (r) =>
-      `${[r["day"], r["scope"], r["shard"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +
+      `${[r["day"], r["scope"], r["shard"], r["bucket"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +
       `${num(r["events"])},${num(r["points"])}`,
   );
   const reportRollups = (await all(`SELECT * FROM ${keyspace}.report_rollups`)).map(

@@ -27,6 +27,7 @@ import { runMigrations } from "./migrations.js";
 import { checkKeyspaceName } from "./keyspace.js";
 import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
+import { CELL_BUCKETS } from "./shard/cell-buckets.js";
 import { storedCellOf } from "./shard/cell-rows.js";
 import { DEFAULT_DAY_SPLIT_EVENTS, standingOf } from "./shard/plan.js";
 import { rollupsOfCells } from "./shard/rollups.js";
@@ -36,6 +37,8 @@ import { rebuildLogFed } from "./shard/rebuild.js";
 import { CassandraShardWriter, type AfterWriteStep } from "./shard/shard-writer.js";
 import { ShardCql } from "./shard/statements.js";
 import { readTypeCounts, tallyOfPartition } from "./shard/type-counts.js";
+
+const ALL_BUCKETS = Array.from({ length: CELL_BUCKETS }, (_, bucket) => bucket);
 
 /** Rows a shard writer remembers per kind (type-count partitions, users' report cells of a day). */
 const DEFAULT_CACHE_SIZE = 200_000;
@@ -200,15 +203,22 @@ export class CassandraLogFedStore implements LogFedStore {
     });
   }
 
-  /** Every shard's partition of the day and scope; "" in category and group means none. */
+  /**
+   * Every bucket of every shard of the day and scope (cql/009), or every shard's one partition of a
+   * keyspace whose cells are not in buckets yet; "" in category and group means none.
+   */
   reportCells(day: string, scope: ReportScope): Promise<ReportCell[]> {
-    return cassandraCall(() =>
-      this.everyShard(
-        this.ctx.sql.cellsOfShard,
-        (shard) => [day, scope, shard],
-        (row): ReportCell => reportCellOf(storedCellOf(day, row)),
-      ),
-    );
+    return cassandraCall(async () => {
+      const decode = (row: DriverTypes.Row): ReportCell => reportCellOf(storedCellOf(day, row));
+      if (!(await this.layout.cellBucketsKept())) {
+        return this.everyShard(this.ctx.sql.legacyCellsOfShard, (shard) => [day, scope, shard], decode);
+      }
+      return this.everyShard(
+        this.ctx.sql.cellsOfBuckets,
+        (shard) => [day, scope, shard, ALL_BUCKETS],
+        decode,
+      );
+    });
   }
 
   /**

@@ -4,11 +4,13 @@ import type { LogFedContext } from "./context.js";
 /**
  * The version of the aggregate tables' layout, recorded in `meta` (name 'aggregates') by the first
  * writer of a new keyspace and by each rebuild: 5 since cql/005 added board_values, 7 since cql/007
- * added report_rollups.
+ * added report_rollups, 9 since cql/009 moved report cells into hash buckets.
  */
-export const AGGREGATES_VERSION = 7;
+export const AGGREGATES_VERSION = 9;
 /** The first layout whose report_rollups are kept: readers of an older one sum the cells. */
 const ROLLUPS_SINCE = 7;
+/** The first layout whose cells are in report_cell_buckets: readers of an older one read report_cells. */
+const CELL_BUCKETS_SINCE = 9;
 
 /** How long readers trust a missing shard count (no aggregator has started yet). */
 const UNKNOWN_SHARDS_MS = 1_000;
@@ -22,6 +24,7 @@ export class Layout {
   private known: number | null = null;
   private unknownUntil = 0;
   private rollupsKnown = false;
+  private cellBucketsKnown = false;
 
   constructor(private readonly ctx: LogFedContext) {}
 
@@ -74,8 +77,20 @@ export class Layout {
   }
 
   /**
-   * A keyspace written before a migration that added an aggregate table (005: board_values) has
-   * data the new table lacks; writers would move counts they never had. They refuse until a
+   * Whether report cells are in report_cell_buckets (layout 9 or later: a new keyspace, or one
+   * rebuilt since cql/009); else they are still in report_cells. Remembered once true.
+   */
+  async cellBucketsKept(): Promise<boolean> {
+    if (this.cellBucketsKnown) return true;
+    const version = (await this.read()).get("aggregates");
+    this.cellBucketsKnown = version !== undefined && version >= CELL_BUCKETS_SINCE;
+    return this.cellBucketsKnown;
+  }
+
+  /**
+   * A keyspace written before a migration that added an aggregate table (005: board_values) or
+   * moved one (009: report cells into buckets) has data the new table lacks; writers would move
+   * counts they never had. They refuse until a
    * rebuild has filled it. A keyspace that has applied nothing yet is marked current.
    */
   private async checkAggregatesVersion(stored: number | undefined): Promise<void> {

@@ -135,11 +135,6 @@ export function periodKeyId(key: PeriodKey): string {
   return `${key.userId}\u0000${key.window}\u0000${key.bucket}`;
 }
 
-/** The cells of one user in one (day, scope) partition: what the shard writer reads and caches together. */
-export function reportCellUserId(key: { day: string; scope: string; userId: string }): string {
-  return `${key.day}\u0000${key.scope}\u0000${key.userId}`;
-}
-
 /** A board value and whether the user is on the board at all (has a ranked event). */
 export interface Standing {
   readonly member: boolean;
@@ -274,7 +269,7 @@ export function planAggregates(
         after: { fence: work.fence, types: work.types },
       })),
     boardMoves: [...partitions.values()].flatMap((work) =>
-      [...work.boards].map(([metric, board]) => boardMove(work.key, metric, board)),
+      [...work.boards].flatMap(([metric, board]) => boardMove(work.key, metric, board) ?? []),
     ),
     boardSteps: steps,
     reportCells: [...cells.values()].filter(storedCells),
@@ -294,12 +289,18 @@ function memberValue(standing: Standing): number | null {
   return standing.member ? standing.value : null;
 }
 
+/**
+ * The move of a user on one board in a batch, or null when the batch left the user where the stored
+ * state has them (events of no points on a points board): the row is in place, as a board value
+ * never falls, so no writer that has counted fewer records can have deleted it.
+ */
 function boardMove(
   key: PeriodKey,
   metric: string,
   board: { readonly before: Standing; readonly values: readonly number[]; readonly fence: number },
-): BoardMove {
+): BoardMove | null {
   const insert = board.values[board.values.length - 1]!;
+  if (board.before.member && board.values.every((value) => value === board.before.value)) return null;
   const passed = new Set(board.before.member ? [board.before.value, ...board.values] : board.values);
   passed.delete(insert);
   return { ...key, metric, fence: board.fence, deletes: [...passed], insert };

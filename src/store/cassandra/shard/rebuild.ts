@@ -6,6 +6,7 @@ import { toStoredEvent } from "../history.js";
 import { packByReplicas, replicaLookup, type KeyedStatement } from "../partition-batches.js";
 import { mapConcurrent } from "../concurrency.js";
 import { encodeHistogram } from "./board-values.js";
+import { cellBucketOf } from "./cell-buckets.js";
 import { encodeTop, topOf } from "./board-top.js";
 import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
@@ -139,10 +140,24 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
     const [day, scope, userId, type, category, group] = cell.params;
+    const bucket = cellBucketOf({ userId: userId!, type: type!, category: category!, group: group! });
     statements.push({
       query: sql.insertCell,
-      params: [day, scope, cell.shard, userId, type, category, group, cell.events, cell.points, fence, fence],
-      partition: [day!, scope!, cell.shard],
+      params: [
+        day,
+        scope,
+        cell.shard,
+        bucket,
+        userId,
+        type,
+        category,
+        group,
+        cell.events,
+        cell.points,
+        fence,
+        fence,
+      ],
+      partition: [day!, scope!, cell.shard, bucket],
     });
     const rollupParams = [day!, scope!, cell.shard, type!, group!];
     const id = rollupParams.join("\u0000");
@@ -205,7 +220,9 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
     ["type_counts", ["user_id", "time_window", "bucket"]],
     ["board_shards", ["time_window", "bucket", "metric", "shard"]],
     ["board_values", ["time_window", "bucket", "metric", "shard"]],
+    // The cells of a keyspace from before cql/009 too: this rebuild moves them into buckets.
     ["report_cells", ["day", "scope", "shard"]],
+    ["report_cell_buckets", ["day", "scope", "shard", "bucket"]],
     ["report_rollups", ["month", "scope", "shard"]],
   ];
   for (const [table, columns] of tables) {

@@ -2,6 +2,7 @@ import { dayOf, periodsContaining } from "../../../domain/time.js";
 import { POINTS_METRIC, scopeMetricsOf, type BoardKey } from "../../aggregates.js";
 import type { LogRecord, ReportScope, ShardApplied, ShardWriter, TallyChange } from "../../port.js";
 import { reportCellId, reportCellKeys, type ReportCellKey } from "../../report-cells.js";
+import cassandra from "cassandra-driver";
 import { mapConcurrent } from "../concurrency.js";
 import { toNumber, toText } from "../context.js";
 import { packByReplicas, replicaLookup, type KeyedStatement, type Statement } from "../partition-batches.js";
@@ -14,6 +15,7 @@ import {
   type BoardValues,
   type BoardValuesWrite,
 } from "./board-values.js";
+import { readClaims } from "./claim-reads.js";
 import { decideClaims, type ClaimsById } from "./claims.js";
 import { fenceOf } from "./fence.js";
 import { Lru } from "../../../domain/lru.js";
@@ -21,7 +23,6 @@ import { decodeTop, type BoardTop } from "./board-top.js";
 import {
   periodKeyId,
   planAggregates,
-  reportCellUserId,
   type AggregatePlan,
   type PlacedRecord,
   type PeriodKey,
@@ -29,6 +30,7 @@ import {
   type TypeCountsPartition,
   type TypeCountsWrite,
 } from "./plan.js";
+import { cellBucketOf } from "./cell-buckets.js";
 import { storedCellOf } from "./cell-rows.js";
 import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
@@ -39,7 +41,7 @@ import {
   type ReportRollupKey,
   type ReportRollupState,
 } from "./rollups.js";
-import { readTypeCounts, tallyOfPartition } from "./type-counts.js";
+import { readUserTypeCounts, tallyOfPartition } from "./type-counts.js";
 
 /** The write steps of one apply, in order (see CassandraShardWriter). */
 export type WriteStep = "log-cells-boards" | "type-counts" | "progress";
@@ -54,7 +56,8 @@ interface Seen {
 interface LoadedState extends Seen {
   readonly claims: ClaimsById;
   readonly typeState: Map<string, TypeCountsPartition>;
-  readonly cellState: Map<string, Map<string, ReportCellState>>;
+  /** By reportCellId. */
+  readonly cellState: Map<string, ReportCellState>;
   /** Per (day, scope) rollup partition of this shard, its rows by rollupId. */
   readonly rollupState: Map<string, Map<string, ReportRollupState>>;
   readonly boardState: Map<string, BoardValues>;
@@ -62,9 +65,16 @@ interface LoadedState extends Seen {
   readonly foreign: boolean;
 }
 
+const { Tuple } = cassandra.types;
 const EMPTY_PARTITION: TypeCountsPartition = { fence: 0, types: new Map() };
-/** Ids per IN list when reading back the report cells of many users. */
-const USERS_PER_READ = 100;
+const NO_CELL: ReportCellState = { events: 0, points: 0, fence: 0 };
+/**
+ * Passed board values per delete: a user who moves through hundreds of values in one batch (each
+ * of its events a value) deletes them in a few statements, each well under the batch size warning.
+ */
+const VALUES_PER_DELETE = 100;
+/** Cell keys per IN list when reading back the report cells of a batch. */
+const CELLS_PER_READ = 100;
 
 /**
  * The single writer of one log partition's rows (docs/cassandra.md, "Log-first ingest").
@@ -87,7 +97,7 @@ const USERS_PER_READ = 100;
  */
 export class CassandraShardWriter implements ShardWriter {
   private readonly typeCounts: Lru<string, TypeCountsPartition>;
-  private readonly cells: Lru<string, Map<string, ReportCellState>>;
+  private readonly cells: Lru<string, ReportCellState>;
   private readonly rollups: Lru<string, Map<string, ReportRollupState>>;
   private readonly boardValues: Lru<string, BoardValues>;
   /** The highest fence this writer has written or read: rows above it were written by another. */
@@ -133,8 +143,7 @@ export class CassandraShardWriter implements ShardWriter {
     const decision = decideClaims(this.shard, records, claims);
     const stored = {
       typeCounts: (key: PeriodKey) => typeState.get(periodKeyId(key)) ?? EMPTY_PARTITION,
-      reportCell: (key: ReportCellKey) =>
-        cellState.get(reportCellUserId(key))?.get(reportCellId(key)) ?? null,
+      reportCell: (key: ReportCellKey) => cellState.get(reportCellId(key)) ?? null,
       reportRollup: (key: ReportRollupKey) =>
         rollupState.get(rollupPartitionId(key))?.get(rollupId(key)) ?? null,
     };
@@ -173,7 +182,7 @@ export class CassandraShardWriter implements ShardWriter {
     } catch (error) {
       // What was written is fenced; what the cache would say about it is not known any more.
       for (const write of plan.typeCounts) this.typeCounts.delete(periodKeyId(write));
-      for (const cell of plan.reportCells) this.cells.delete(reportCellUserId(cell));
+      for (const cell of plan.reportCells) this.cells.delete(reportCellId(cell));
       for (const rollup of plan.reportRollups) this.rollups.delete(rollupPartitionId(rollup));
       for (const write of boardWrites) this.boardValues.delete(boardKeyId(write));
       throw error;
@@ -195,7 +204,7 @@ export class CassandraShardWriter implements ShardWriter {
   private async load(records: readonly LogRecord[]): Promise<LoadedState> {
     const seen = { highest: 0, cached: false };
     const [claims, typeState, cellState, rollupState] = await Promise.all([
-      this.readClaims(records),
+      readClaims(this.ctx, records),
       this.loadTypeCounts(records, seen),
       this.loadCells(records, seen),
       this.loadRollups(records, seen),
@@ -220,85 +229,52 @@ export class CassandraShardWriter implements ShardWriter {
     this.boardValues.clear();
   }
 
-  private async readClaims(records: readonly LogRecord[]): Promise<ClaimsById> {
-    const ids = [...new Set(records.map((record) => record.event.id))];
-    const claims: ClaimsById = new Map();
-    await mapConcurrent(ids, this.ctx.concurrency, async (id) => {
-      const result = await this.ctx.client.execute(this.ctx.sql.claimsOf, [id], {
-        prepare: true,
-        isIdempotent: true,
-      });
-      const byUser = new Map(
-        result.rows.map((row) => [
-          toText(row["user_id"]),
-          {
-            fingerprint: toText(row["fingerprint"]),
-            shard: toNumber(row["log_partition"]),
-            offset: toNumber(row["log_offset"]),
-          },
-        ]),
-      );
-      claims.set(id, byUser);
-    });
-    return claims;
-  }
-
   /** The stored `type_counts` partitions of the records' periods: cached, else read. */
-  private loadTypeCounts(
+  private async loadTypeCounts(
     records: readonly LogRecord[],
     seen: Seen,
   ): Promise<Map<string, TypeCountsPartition>> {
-    return this.cachedOrRead(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, seen, (key) =>
-      readTypeCounts(this.ctx, key),
-    );
+    const state = new Map<string, TypeCountsPartition>();
+    const missing = cachedOrMissing(records.flatMap(periodKeysOf), periodKeyId, this.typeCounts, state);
+    if (state.size > 0) seen.cached = true;
+    const byUser = new Map<string, PeriodKey[]>();
+    for (const key of missing.values()) {
+      const keys = byUser.get(key.userId);
+      if (keys) keys.push(key);
+      else byUser.set(key.userId, [key]);
+    }
+    await mapConcurrent([...byUser.values()], this.ctx.concurrency, async (keys) => {
+      for (const [id, partition] of await readUserTypeCounts(this.ctx, keys)) {
+        seen.highest = Math.max(seen.highest, partition.fence);
+        state.set(id, partition);
+      }
+    });
+    return state;
   }
 
-  /** The stored report cells of the records' users, per (day, scope, user): cached, else read. */
-  private async loadCells(
-    records: readonly LogRecord[],
-    seen: Seen,
-  ): Promise<Map<string, Map<string, ReportCellState>>> {
-    const state = new Map<string, Map<string, ReportCellState>>();
-    const missing = new Map<string, { day: string; scope: string; users: Set<string> }>();
-    for (const record of records) {
-      for (const key of reportCellKeys(record.event)) {
-        const id = reportCellUserId(key);
-        if (state.has(id)) continue;
-        const cached = this.cells.get(id);
-        if (cached) {
-          state.set(id, cached);
-          seen.cached = true;
-          continue;
-        }
-        state.set(id, new Map());
-        const part = `${key.day}\u0000${key.scope}`;
-        let read = missing.get(part);
-        if (!read) missing.set(part, (read = { day: key.day, scope: key.scope, users: new Set() }));
-        read.users.add(key.userId);
-      }
-    }
-    const reads = [...missing.values()].flatMap(({ day, scope, users }) => {
-      const list = [...users];
-      const chunks: { day: string; scope: string; users: string[] }[] = [];
-      for (let i = 0; i < list.length; i += USERS_PER_READ)
-        chunks.push({ day, scope, users: list.slice(i, i + USERS_PER_READ) });
-      return chunks;
-    });
-    await mapConcurrent(reads, this.ctx.concurrency, async ({ day, scope, users }) => {
+  /**
+   * The stored report cells the records touch, by reportCellId: cached, else read by key from their
+   * buckets (cql/009), so a heavy user's day costs the cells of the batch, not all of its cells. A
+   * cell not stored is kept as empty: as its only writer, this writer knows it is.
+   */
+  private async loadCells(records: readonly LogRecord[], seen: Seen): Promise<Map<string, ReportCellState>> {
+    const state = new Map<string, ReportCellState>();
+    const keys = records.flatMap(({ event }) => reportCellKeys(event));
+    const missing = cachedOrMissing(keys, reportCellId, this.cells, state);
+    if (state.size > 0) seen.cached = true;
+    const reads = cellReads(missing.values());
+    await mapConcurrent(reads, this.ctx.concurrency, async ({ day, scope, bucket, cells }) => {
+      for (const cell of cells) state.set(reportCellId(cell), NO_CELL);
+      const tuples = cells.map((cell) => new Tuple(cell.userId, cell.type, cell.category, cell.group));
       const result = await this.ctx.client.execute(
-        this.ctx.sql.cellsOfUsers,
-        [day, scope, this.shard, users],
-        {
-          prepare: true,
-          isIdempotent: true,
-          fetchSize: 5000,
-        },
+        this.ctx.sql.cellsByKey,
+        [day, scope, this.shard, bucket, tuples],
+        { prepare: true, isIdempotent: true, fetchSize: 5000 },
       );
       for await (const row of result) {
         const { events, points, fence, ...cell } = storedCellOf(day, row);
-        const key = { ...cell, scope: scope as ReportScope };
         seen.highest = Math.max(seen.highest, fence);
-        state.get(reportCellUserId(key))?.set(reportCellId(key), { events, points, fence });
+        state.set(reportCellId({ ...cell, scope }), { events, points, fence });
       }
     });
     return state;
@@ -397,17 +373,15 @@ export class CassandraShardWriter implements ShardWriter {
   private remember(
     plan: AggregatePlan,
     typeState: Map<string, TypeCountsPartition>,
-    cellState: Map<string, Map<string, ReportCellState>>,
+    cellState: Map<string, ReportCellState>,
     rollupState: Map<string, Map<string, ReportRollupState>>,
   ): void {
     for (const [id, partition] of typeState) this.typeCounts.set(id, partition);
     for (const write of plan.typeCounts) this.typeCounts.set(periodKeyId(write), write.after);
+    for (const [id, cell] of cellState) this.cells.set(id, cell);
     for (const cell of plan.reportCells) {
-      cellState
-        .get(reportCellUserId(cell))
-        ?.set(reportCellId(cell), { events: cell.events, points: cell.points, fence: cell.fence });
+      this.cells.set(reportCellId(cell), { events: cell.events, points: cell.points, fence: cell.fence });
     }
-    for (const [id, cells] of cellState) this.cells.set(id, cells);
     for (const rollup of plan.reportRollups) {
       const { events, points, fence } = rollup;
       rollupState.get(rollupPartitionId(rollup))?.set(rollupId(rollup), { events, points, fence });
@@ -515,34 +489,66 @@ function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): Ke
 }
 
 function cellStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
-  return plan.reportCells.map((cell) => ({
-    query: sql.insertCell,
-    params: [
-      cell.day,
-      cell.scope,
-      shard,
-      cell.userId,
-      cell.type,
-      cell.category,
-      cell.group,
-      cell.events,
-      cell.points,
-      cell.fence,
-      cell.fence,
-    ],
-    partition: [cell.day, cell.scope, shard],
-  }));
+  return plan.reportCells.map((cell) => {
+    const bucket = cellBucketOf(cell);
+    return {
+      query: sql.insertCell,
+      params: [
+        cell.day,
+        cell.scope,
+        shard,
+        bucket,
+        cell.userId,
+        cell.type,
+        cell.category,
+        cell.group,
+        cell.events,
+        cell.points,
+        cell.fence,
+        cell.fence,
+      ],
+      partition: [cell.day, cell.scope, shard, bucket],
+    };
+  });
+}
+
+/** The reads of missing cells: per bucket partition, in IN lists of CELLS_PER_READ keys. */
+function cellReads(
+  cells: Iterable<ReportCellKey>,
+): { day: string; scope: ReportScope; bucket: number; cells: ReportCellKey[] }[] {
+  const byPartition = new Map<
+    string,
+    { day: string; scope: ReportScope; bucket: number; cells: ReportCellKey[] }
+  >();
+  for (const cell of cells) {
+    const bucket = cellBucketOf(cell);
+    const id = `${cell.day}\u0000${cell.scope}\u0000${bucket}`;
+    let read = byPartition.get(id);
+    if (!read) byPartition.set(id, (read = { day: cell.day, scope: cell.scope, bucket, cells: [] }));
+    read.cells.push(cell);
+  }
+  return [...byPartition.values()].flatMap((read) => {
+    const chunks = [];
+    for (let i = 0; i < read.cells.length; i += CELLS_PER_READ)
+      chunks.push({ ...read, cells: read.cells.slice(i, i + CELLS_PER_READ) });
+    return chunks;
+  });
 }
 
 function boardStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
   return plan.boardMoves.flatMap((move) => {
     const partition = [move.window, move.bucket, move.metric, shard];
-    return [
-      ...move.deletes.map((value) => ({
+    const deletes: KeyedStatement[] = [];
+    for (let i = 0; i < move.deletes.length; i += VALUES_PER_DELETE) {
+      const values = move.deletes.slice(i, i + VALUES_PER_DELETE);
+      deletes.push({
         query: sql.boardDelete,
-        params: [move.fence, ...partition, value, move.userId],
+        params: [move.fence, ...partition, values, move.userId],
         partition,
-      })),
+      });
+    }
+    return [
+      ...deletes,
       { query: sql.boardInsert, params: [...partition, move.insert, move.userId, move.fence], partition },
     ];
   });

@@ -4,12 +4,14 @@
  */
 export class ShardCql {
   readonly claimsOf: string;
+  readonly claimsOfIds: string;
   readonly insertClaim: string;
   readonly insertEvent: string;
   readonly insertDay: string;
   readonly insertQuarterEvent: string;
   readonly addDayQuarters: string;
   readonly typeCountsOf: string;
+  readonly typeCountsOfPeriods: string;
   readonly insertTypeCounts: string;
   readonly boardInsert: string;
   readonly boardDelete: string;
@@ -21,8 +23,9 @@ export class ShardCql {
   readonly boardValuesOf: string;
   readonly boardValuesWrite: string;
 
-  readonly cellsOfUsers: string;
-  readonly cellsOfShard: string;
+  readonly cellsByKey: string;
+  readonly cellsOfBuckets: string;
+  readonly legacyCellsOfShard: string;
   readonly insertCell: string;
   readonly rollupsOfDay: string;
   readonly rollupsOfDays: string;
@@ -40,6 +43,8 @@ export class ShardCql {
   constructor(readonly keyspace: string) {
     const ks = keyspace;
     this.claimsOf = `SELECT user_id, fingerprint, log_partition, log_offset FROM ${ks}.event_claims WHERE event_id = ?`;
+    this.claimsOfIds = `SELECT event_id, user_id, fingerprint, log_partition, log_offset FROM ${ks}.event_claims
+      WHERE event_id IN ?`;
     this.insertClaim = `INSERT INTO ${ks}.event_claims (event_id, user_id, fingerprint, log_partition, log_offset)
       VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     this.insertEvent = `INSERT INTO ${ks}.events_by_user_day
@@ -57,6 +62,9 @@ export class ShardCql {
 
     this.typeCountsOf = `SELECT type, events, points, ranked_events, ranked_points, fence FROM ${ks}.type_counts
       WHERE user_id = ? AND time_window = ? AND bucket = ?`;
+    // The writer's read of a user's partitions of a batch, in one request (type-counts.ts).
+    this.typeCountsOfPeriods = `SELECT time_window, bucket, type, events, points, ranked_events, ranked_points, fence
+      FROM ${ks}.type_counts WHERE user_id = ? AND time_window IN ? AND bucket IN ?`;
     this.insertTypeCounts = `INSERT INTO ${ks}.type_counts
       (user_id, time_window, bucket, type, events, points, ranked_events, ranked_points, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
@@ -64,7 +72,8 @@ export class ShardCql {
     const board = "time_window = ? AND bucket = ? AND metric = ? AND shard = ?";
     this.boardInsert = `INSERT INTO ${ks}.board_shards (time_window, bucket, metric, shard, value, user_id)
       VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-    this.boardDelete = `DELETE FROM ${ks}.board_shards USING TIMESTAMP ? WHERE ${board} AND value = ? AND user_id = ?`;
+    // A user's passed values on one board shard, in one statement per batch rather than one per value.
+    this.boardDelete = `DELETE FROM ${ks}.board_shards USING TIMESTAMP ? WHERE ${board} AND value IN ? AND user_id = ?`;
     this.boardFromTop = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board}`;
     this.boardAfterInTie = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value = ? AND user_id > ?`;
     this.boardBelow = `SELECT value, user_id FROM ${ks}.board_shards WHERE ${board} AND value < ?`;
@@ -80,13 +89,22 @@ export class ShardCql {
     this.boardValuesWrite = `INSERT INTO ${ks}.board_values (time_window, bucket, metric, shard, histogram, top, fence)
       VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 
-    this.cellsOfUsers = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cells
-      WHERE day = ? AND scope = ? AND shard = ? AND user_id IN ?`;
-    this.cellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
+    // report_cell_buckets (cql/009): the writer reads back exactly the cells of a batch, by key;
+    // reports read every bucket of every shard.
+    const bucket = "day = ? AND scope = ? AND shard = ? AND bucket = ?";
+    this.cellsByKey = `SELECT user_id, type, category, group_name, events, points, fence FROM ${ks}.report_cell_buckets
+      WHERE ${bucket} AND (user_id, type, category, group_name) IN ?`;
+    // All buckets of a shard in one request: a report over years reads a day per shard as it did
+    // before the buckets, not 32 (most days of a long range hold nothing, and a request per bucket
+    // made a 2,400-day report by category 32 times slower).
+    this.cellsOfBuckets = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cell_buckets
+      WHERE day = ? AND scope = ? AND shard = ? AND bucket IN ?`;
+    this.insertCell = `INSERT INTO ${ks}.report_cell_buckets
+      (day, scope, shard, bucket, user_id, type, category, group_name, events, points, fence)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+    // A keyspace not rebuilt since cql/009 still has its cells in report_cells, one partition per shard.
+    this.legacyCellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ?`;
-    this.insertCell = `INSERT INTO ${ks}.report_cells
-      (day, scope, shard, user_id, type, category, group_name, events, points, fence)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
     // report_rollups (cql/007), a month per partition: the writer reads a day's slice, reports a range of days.
     this.rollupsOfDay = `SELECT type, group_name, events, points, fence FROM ${ks}.report_rollups
       WHERE month = ? AND scope = ? AND shard = ? AND day = ?`;
