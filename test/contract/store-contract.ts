@@ -646,17 +646,26 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
        * type and group summed (a store may keep one per shard, as reports sum them).
        */
       const lines = (rollups: readonly ReportRollup[]): string[] => {
-        const sums = new Map<string, { events: number; points: number; users: Set<string> }>();
+        const sums = new Map<
+          string,
+          { events: number; points: number; users: Set<string>; counted: number }
+        >();
         for (const r of rollups) {
           const key = `${r.day}|${r.type}|${r.group}`;
-          const sum = sums.get(key) ?? { events: 0, points: 0, users: new Set<string>() };
+          const sum = sums.get(key) ?? { events: 0, points: 0, users: new Set<string>(), counted: 0 };
           sum.events += r.events;
           sum.points += r.points;
-          const users = "ids" in r.users ? r.users.ids : decodeUserSet(r.users.numbers).map((n) => `#${n}`);
+          if ("count" in r.users) sum.counted += r.users.count;
+          const users =
+            "ids" in r.users
+              ? r.users.ids
+              : "numbers" in r.users
+                ? decodeUserSet(r.users.numbers).map((n) => `#${n}`)
+                : [];
           for (const user of users) sum.users.add(user);
           sums.set(key, sum);
         }
-        return [...sums].map(([k, v]) => `${k}=${v.events},${v.points},${v.users.size}`).sort();
+        return [...sums].map(([k, v]) => `${k}=${v.events},${v.points},${v.users.size + v.counted}`).sort();
       };
       /** The same lines from the cells, summed over categories and users. */
       const fromCells = (cells: readonly ReportCell[]): string[] => {
