@@ -7,6 +7,8 @@
  *   npm run bench:reads                                  # SQLite, 20 s per query
  *   npm run bench:reads -- --duration 5 --only rank,report   # quick look at some queries
  *   npm run bench:reads -- --store cassandra             # 200,000 events / 20,000 users, 32 connections
+ *   npm run bench:reads -- --only report --cpu-prof DIR  # and a CPU profile of the server, written when it stops
+ *   npm run bench:reads -- --store cassandra --upgrade KEYSPACE  # an older bench keyspace, migrated and rebuilt
  *
  * The server and the load generator (autocannon) are separate processes; on a 2-core machine they
  * share the CPU, so read the ratios. BENCHMARKS.md records results.
@@ -23,6 +25,8 @@ const { values } = parseArgs({
     duration: { type: "string", default: "20" },
     connections: { type: "string" },
     only: { type: "string" },
+    "cpu-prof": { type: "string" },
+    upgrade: { type: "string" },
   },
 });
 const duration = Number(values.duration);
@@ -152,7 +156,7 @@ async function prepare(shape: DatasetShape): Promise<{ env: Record<string, strin
     localDataCenter: process.env["CASSANDRA_LOCAL_DC"] ?? "datacenter1",
     shards: Number(process.env["KAFKA_PARTITIONS"] ?? 12),
   };
-  const prepared = await prepareCassandra(shape, target);
+  const prepared = await prepareCassandra(shape, target, values.upgrade);
   console.log(
     prepared.loadRate === null
       ? `reusing keyspace ${prepared.keyspace}`
@@ -186,7 +190,7 @@ async function main(): Promise<void> {
   const chosen =
     only === undefined ? all : all.filter((c, i) => i === 0 || only.some((part) => c.name.includes(part)));
   const bare = await startBare();
-  const server = await startEventscore(prepared.env);
+  const server = await startEventscore(prepared.env, values["cpu-prof"]);
   const rows: Row[] = [];
   try {
     const run = (url: string, bodies: readonly string[], conns = connections): Promise<LoadResult> =>

@@ -31,11 +31,13 @@ export async function startBare(): Promise<Running> {
 
 /**
  * `eventscore serve` from the sources, in its own process, with its log written to /dev/null
- * (its lines are still built and written: that cost is part of what is measured).
+ * (its lines are still built and written: that cost is part of what is measured). With
+ * `cpuProfileDir`, the server writes a V8 CPU profile there when it stops (node --cpu-prof).
  */
-export async function startEventscore(env: Record<string, string>): Promise<Running> {
+export async function startEventscore(env: Record<string, string>, cpuProfileDir?: string): Promise<Running> {
   const port = await freePort();
-  const child = spawn(TSX[0]!, [...TSX.slice(1), "src/cli/main.ts", "serve"], {
+  const profile = cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`];
+  const child = spawn(TSX[0]!, [...profile, ...TSX.slice(1), "src/cli/main.ts", "serve"], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", ...env },
     stdio: ["ignore", "ignore", "ignore"],

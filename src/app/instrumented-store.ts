@@ -10,7 +10,6 @@ import type {
   HistoryQuery,
   LeaderboardQuery,
   ReportCell,
-  ReportRollup,
   ReportScope,
   Standing,
   StoredEvent,
@@ -29,7 +28,8 @@ export type ServedStore = StoreLifecycle & EventReader;
 export class InstrumentedReader implements ServedStore {
   readonly kind: string;
   /** Present exactly when the adapter has rollups, so reports still pick the cheaper read. */
-  readonly reportRollups?: (days: readonly string[], scope: ReportScope) => Promise<ReportRollup[]>;
+  readonly reportRollups?: ServedStore["reportRollups"];
+  readonly reportMonthRollups?: ServedStore["reportMonthRollups"];
 
   constructor(
     private readonly inner: ServedStore,
@@ -38,7 +38,12 @@ export class InstrumentedReader implements ServedStore {
     this.kind = inner.kind;
     const rollups = inner.reportRollups?.bind(inner);
     if (rollups)
-      this.reportRollups = (days, scope) => this.timed("reportRollups", () => rollups(days, scope));
+      this.reportRollups = (days, scope, users) =>
+        this.timed("reportRollups", () => rollups(days, scope, users));
+    const months = inner.reportMonthRollups?.bind(inner);
+    if (months)
+      this.reportMonthRollups = (list, scope, users) =>
+        this.timed("reportMonthRollups", () => months(list, scope, users));
   }
 
   protected async timed<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -100,3 +100,23 @@ export function daysBetween(from: Date, to: Date): string[] {
   for (let t = first; t < to.getTime(); t += DAY_MS) days.push(dayOf(new Date(t)));
   return days.reverse();
 }
+
+/** The UTC days (YYYY-MM-DD) of a month (YYYY-MM), oldest first. */
+export function daysOfMonth(month: string): string[] {
+  const [year, number] = month.split("-").map(Number) as [number, number];
+  // Day 0 of the next month is the last day of this one.
+  const last = new Date(Date.UTC(year, number, 0)).getUTCDate();
+  return Array.from({ length: last }, (_, i) => `${month}-${String(i + 1).padStart(2, "0")}`);
+}
+
+/** Days (YYYY-MM-DD) by their month (YYYY-MM), months and days oldest first. */
+export function daysByMonth(days: readonly string[]): Map<string, string[]> {
+  const byMonth = new Map<string, string[]>();
+  for (const day of [...new Set(days)].sort()) {
+    const month = day.slice(0, 7);
+    const inMonth = byMonth.get(month);
+    if (inMonth === undefined) byMonth.set(month, [day]);
+    else inMonth.push(day);
+  }
+  return byMonth;
+}

@@ -1,5 +1,5 @@
-import { daysBetween, isoWeekStartOf } from "../domain/time.js";
-import type { ReportCell, ReportScope, ReportSource } from "../store/port.js";
+import { daysBetween, daysByMonth, daysOfMonth, isoWeekStartOf } from "../domain/time.js";
+import type { ReportCell, ReportRollup, ReportScope, ReportSource } from "../store/port.js";
 import { ReadCoalescer } from "../store/read-coalescer.js";
 import { DistinctUsers } from "../store/user-set.js";
 
@@ -46,6 +46,8 @@ interface Accumulator {
   readonly users: Set<string>;
   /** Users of rollups by their number in the store's dictionary (SQLite; a store uses one or the other). */
   readonly numbered: DistinctUsers;
+  /** Users of rollups read as counts: each row's disjoint from every other's in this entry (RollupUsersRead). */
+  counted: number;
 }
 
 const TIME_DIMENSIONS: readonly ReportDimension[] = ["DAY", "WEEK", "MONTH"];
@@ -72,10 +74,10 @@ export class ReportService {
   ) {}
 
   /**
-   * Reads the rollups of each day (per type and group, with exact user sets) when the request
+   * Reads the rollups (per type and group, with exact user sets or their sizes) when the request
    * needs neither categories nor users and the store keeps rollups; else every cell of each day.
    * `signal` ends the caller's wait once its client is gone or its deadline has passed; the work
-   * stops between days when every caller sharing it has gone.
+   * stops between reads when every caller sharing it has gone.
    */
   async run(request: ReportRequest, signal?: AbortSignal): Promise<readonly ReportRow[]> {
     const days = this.checkedDays(request);
@@ -96,35 +98,33 @@ export class ReportService {
       const key = `${dims.period}\u0000${dims.type}\u0000${dims.category}\u0000${dims.group}`;
       let entry = rows.get(key);
       if (!entry) {
-        entry = { dims, events: 0, score: 0, users: new Set(), numbered: new DistinctUsers() };
+        entry = { dims, events: 0, score: 0, users: new Set(), numbered: new DistinctUsers(), counted: 0 };
         rows.set(key, entry);
       }
       return entry;
     };
-    const rollups = usesRollups(request) ? this.source.reportRollups?.bind(this.source) : undefined;
-    for (let start = 0; start < days.length; start += DAYS_READ_AT_ONCE) {
-      if (start > 0) {
+    const reads = usesRollups(request) ? rollupReads(this.source, request.groupBy, scope, days) : null;
+    const steps = reads ?? cellReads(this.source, scope, days);
+    for (const [index, read] of steps.entries()) {
+      if (index > 0) {
         // A store that answers synchronously (SQLite) would run the whole report in microtasks:
         // giving the event loop a turn lets a closed connection or the deadline's timer be seen,
         // and other requests be served meanwhile.
         await new Promise((resolve) => setImmediate(resolve));
       }
       signal.throwIfAborted();
-      const chunk = days.slice(start, start + DAYS_READ_AT_ONCE);
-      if (rollups !== undefined) {
-        for (const rollup of await rollups(chunk, scope)) {
-          const cell = { ...rollup, category: null, userId: "" };
-          if (!accept(cell)) continue;
-          const entry = entryOf(label(cell));
-          entry.events += rollup.events;
-          entry.score += rollup.points;
-          if ("ids" in rollup.users) for (const id of rollup.users.ids) entry.users.add(id);
-          else entry.numbered.addEncoded(rollup.users.numbers);
-        }
-        continue;
+      const { rollups, cells } = await read();
+      for (const rollup of rollups) {
+        const cell = { ...rollup, category: null, userId: "" };
+        if (!accept(cell)) continue;
+        const entry = entryOf(label(cell));
+        entry.events += rollup.events;
+        entry.score += rollup.points;
+        if ("count" in rollup.users) entry.counted += rollup.users.count;
+        else if ("ids" in rollup.users) for (const id of rollup.users.ids) entry.users.add(id);
+        else entry.numbered.addEncoded(rollup.users.numbers);
       }
-      const cellsByDay = await Promise.all(chunk.map((day) => this.source.reportCells(day, scope)));
-      for (const cell of cellsByDay.flat()) {
+      for (const cell of cells) {
         if (!accept(cell)) continue;
         const entry = entryOf(label(cell));
         entry.events += cell.events;
@@ -134,10 +134,10 @@ export class ReportService {
     }
     signal.throwIfAborted();
     return [...rows.values()]
-      .map(({ dims, events, score, users, numbered }) => ({
+      .map(({ dims, events, score, users, numbered, counted }) => ({
         ...dims,
         events,
-        users: users.size + numbered.size,
+        users: users.size + numbered.size + counted,
         score,
       }))
       .sort(compareRows);
@@ -175,6 +175,60 @@ function reportKey(request: ReportRequest): string {
     set(filter.groups),
     set(filter.userIds),
   ]);
+}
+
+/** One store read of a report: rollups, or cells. */
+type Read = () => Promise<{ rollups: readonly ReportRollup[]; cells: readonly ReportCell[] }>;
+
+/** Every cell of each day, DAYS_READ_AT_ONCE days a read. */
+function cellReads(source: ReportSource, scope: ReportScope, days: readonly string[]): Read[] {
+  const reads: Read[] = [];
+  for (let start = 0; start < days.length; start += DAYS_READ_AT_ONCE) {
+    const chunk = days.slice(start, start + DAYS_READ_AT_ONCE);
+    reads.push(async () => {
+      const cells = await Promise.all(chunk.map((day) => source.reportCells(day, scope)));
+      return { rollups: [], cells: cells.flat() };
+    });
+  }
+  return reads;
+}
+
+/**
+ * The rollup reads of a report, or null when the store keeps none. Whole months come as month rows
+ * when the report groups by MONTH or by no time at all (a 366-day report reads 13 rows per type
+ * instead of 366) and the store keeps them; the other days come a month at a time (one slice per
+ * shard on Cassandra). Users are asked for as counts where every report row adds up rows of one
+ * (day or month, type, group) only, the shards' disjoint users, so no set is read or joined.
+ */
+function rollupReads(
+  source: ReportSource,
+  groupBy: readonly ReportDimension[],
+  scope: ReportScope,
+  days: readonly string[],
+): Read[] | null {
+  const rollups = source.reportRollups?.bind(source);
+  if (rollups === undefined) return null;
+  const period = TIME_DIMENSIONS.find((d) => groupBy.includes(d)) ?? null;
+  const oneRowPerKey = groupBy.includes("TYPE") && (scope === "all" || groupBy.includes("GROUP"));
+  const byMonth = daysByMonth(days);
+  const monthRollups = source.reportMonthRollups?.bind(source);
+  const whole =
+    monthRollups !== undefined && (period === "MONTH" || period === null)
+      ? [...byMonth]
+          .filter(([month, inMonth]) => inMonth.length === daysOfMonth(month).length)
+          .map(([month]) => month)
+      : [];
+  const reads: Read[] = [];
+  if (whole.length > 0) {
+    const users = period === "MONTH" && oneRowPerKey ? "count" : "join";
+    reads.push(async () => ({ rollups: await monthRollups!(whole, scope, users), cells: [] }));
+  }
+  const users = period === "DAY" && oneRowPerKey ? "count" : "join";
+  for (const [month, inMonth] of byMonth) {
+    if (whole.includes(month)) continue;
+    reads.push(async () => ({ rollups: await rollups(inMonth, scope, users), cells: [] }));
+  }
+  return reads;
 }
 
 /** Rollups hold neither categories nor users: reports that need either read the cells. */

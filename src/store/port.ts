@@ -109,13 +109,27 @@ export interface ReportCell {
  * days of one store (user-set.ts, encodeUserSet(); SQLite), or the users' ids (Cassandra, whose
  * shards hold disjoint users and no shared dictionary).
  */
-export type RollupUsers = { readonly numbers: Uint8Array } | { readonly ids: readonly string[] };
+export type RollupUsers =
+  | { readonly numbers: Uint8Array }
+  | { readonly ids: readonly string[] }
+  /** Only when asked for counts (RollupUsersRead): the row's distinct users, disjoint from every other row's. */
+  | { readonly count: number };
+
+/**
+ * What a report does with the users of the rollups it reads: "join" their sets (rows of several
+ * days, types or groups make one report row), or "count" them, when each report row sums rows of
+ * one (day or month, type, group) only: a store whose rows of one such key hold disjoint users
+ * (Cassandra: one per shard) may then answer with the counts alone. "count" is a hint; a set is
+ * always a correct answer.
+ */
+export type RollupUsersRead = "join" | "count";
 
 /**
  * The cells of one day summed over categories and users: events, points and the exact set of
  * users, per type and group. What reports read when they need neither categories nor users.
  */
 export interface ReportRollup {
+  /** The day (YYYY-MM-DD), or the month (YYYY-MM) of a row of reportMonthRollups. */
   readonly day: string;
   readonly type: string;
   readonly group: string | null;
@@ -134,7 +148,21 @@ export interface ReportSource {
    * that a store can read them together (Cassandra keeps a month per partition). Optional: a
    * store without them has its reports summed from the cells.
    */
-  reportRollups?(days: readonly string[], scope: ReportScope): Promise<ReportRollup[]>;
+  reportRollups?(
+    days: readonly string[],
+    scope: ReportScope,
+    users?: RollupUsersRead,
+  ): Promise<ReportRollup[]>;
+  /**
+   * The rollups of whole UTC months (YYYY-MM) in the given scope: what reportRollups of every day of
+   * the months would answer, summed per month where the store keeps month rows (then `day` is the
+   * month; else the days' rows). Optional: a store without it has reports read the days.
+   */
+  reportMonthRollups?(
+    months: readonly string[],
+    scope: ReportScope,
+    users?: RollupUsersRead,
+  ): Promise<ReportRollup[]>;
 }
 
 /** What every store does besides reading and writing events. */

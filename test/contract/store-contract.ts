@@ -684,17 +684,26 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
        * type and group summed (a store may keep one per shard, as reports sum them).
        */
       const lines = (rollups: readonly ReportRollup[]): string[] => {
-        const sums = new Map<string, { events: number; points: number; users: Set<string> }>();
+        const sums = new Map<
+          string,
+          { events: number; points: number; users: Set<string>; counted: number }
+        >();
         for (const r of rollups) {
           const key = `${r.day}|${r.type}|${r.group}`;
-          const sum = sums.get(key) ?? { events: 0, points: 0, users: new Set<string>() };
+          const sum = sums.get(key) ?? { events: 0, points: 0, users: new Set<string>(), counted: 0 };
           sum.events += r.events;
           sum.points += r.points;
-          const users = "ids" in r.users ? r.users.ids : decodeUserSet(r.users.numbers).map((n) => `#${n}`);
+          if ("count" in r.users) sum.counted += r.users.count;
+          const users =
+            "ids" in r.users
+              ? r.users.ids
+              : "numbers" in r.users
+                ? decodeUserSet(r.users.numbers).map((n) => `#${n}`)
+                : [];
           for (const user of users) sum.users.add(user);
           sums.set(key, sum);
         }
-        return [...sums].map(([k, v]) => `${k}=${v.events},${v.points},${v.users.size}`).sort();
+        return [...sums].map(([k, v]) => `${k}=${v.events},${v.points},${v.users.size + v.counted}`).sort();
       };
       /** The same lines from the cells, summed over categories and users. */
       const fromCells = (cells: readonly ReportCell[]): string[] => {
@@ -761,6 +770,51 @@ export function describeStoreContract(name: string, factory: StoreFactory, timeo
         const oneByOne = (await Promise.all(days.map((day) => rollups(day, "all")))).flat();
         expect(lines(await store.reportRollups!(days, "all"))).toEqual(lines(oneByOne));
         expect(lines(oneByOne)).toContain("2024-03-31|WatchEvent|null=1,1,1");
+        await store.rebuildAggregates();
+        await check();
+      });
+
+      it("counted users and month rows equal the days' sets, across a month boundary, through duplicates and a rebuild", async () => {
+        const months = store.reportMonthRollups?.bind(store);
+        const inMonths = (rollups: readonly ReportRollup[]): string[] =>
+          lines(rollups.map((r) => ({ ...r, day: r.day.slice(0, 7) })));
+        const march = Array.from({ length: 31 }, (_, i) => `2024-03-${String(i + 1).padStart(2, "0")}`);
+        const days = ["2024-03-30", "2024-03-31", "2024-04-01", "2024-04-02"];
+        const batch = [
+          // alice on both sides of the boundary, twice on one day; bob on the month's last second.
+          event("m1", "alice", "PushEvent", "2024-03-30T10:00:00Z", { points: 2, groups: ["g1"] }),
+          event("m2", "alice", "PushEvent", "2024-03-30T11:00:00Z", { points: 2, groups: ["g1", "g2"] }),
+          event("m3", "alice", "PushEvent", "2024-04-01T00:00:00Z", { points: 2, groups: ["g1"] }),
+          event("m4", "bob", "PushEvent", "2024-03-31T23:59:59Z", { points: 3, groups: ["g2"] }),
+          event("m5", "bob", "IssuesEvent", "2024-03-01T00:00:00Z", { points: 1 }),
+          event("m6", "carol", "PushEvent", "2024-03-31T00:00:00Z", { points: 2 }),
+        ];
+        await store.append(batch);
+        // Every duplicate again: no event and no user counted twice.
+        await store.append(batch);
+        const check = async (): Promise<void> => {
+          for (const scope of ["all", "group"] as const) {
+            const joined = await store.reportRollups!(days, scope);
+            expect(lines(await store.reportRollups!(days, scope, "count"))).toEqual(lines(joined));
+            if (months === undefined) continue;
+            const marchByDays = inMonths(await store.reportRollups!(march, scope));
+            expect(inMonths(await months(["2024-03"], scope))).toEqual(marchByDays);
+            expect(inMonths(await months(["2024-03"], scope, "count"))).toEqual(marchByDays);
+          }
+          expect(lines(await store.reportRollups!(["2024-03-30"], "all", "count"))).toEqual([
+            "2024-03-30|PushEvent|null=2,4,1",
+          ]);
+          if (months !== undefined) {
+            expect(inMonths(await months(["2024-03"], "all", "count"))).toEqual([
+              "2024-03|IssuesEvent|null=1,1,1",
+              "2024-03|PushEvent|null=4,9,3",
+            ]);
+            expect(inMonths(await months(["2024-03"], "group", "count"))).toContain(
+              "2024-03|PushEvent|g2=2,5,2",
+            );
+          }
+        };
+        await check();
         await store.rebuildAggregates();
         await check();
       });

@@ -11,7 +11,9 @@ import type {
 } from "../../src/store/port.js";
 
 /** The arguments of one of the reads every store has. */
-type Args<M extends Exclude<keyof EventReader, "reportRollups">> = Parameters<EventReader[M]>;
+type Args<M extends Exclude<keyof EventReader, "reportRollups" | "reportMonthRollups">> = Parameters<
+  EventReader[M]
+>;
 
 /**
  * A decorator of the served store that forwards every call: tests extend it to count, slow or
@@ -19,21 +21,29 @@ type Args<M extends Exclude<keyof EventReader, "reportRollups">> = Parameters<Ev
  */
 export class ForwardingStore implements ServedStore {
   readonly kind: string;
-  readonly reportRollups?: (days: readonly string[], scope: ReportScope) => Promise<ReportRollup[]>;
+  readonly reportRollups?: ServedStore["reportRollups"];
+  readonly reportMonthRollups?: ServedStore["reportMonthRollups"];
 
   constructor(protected readonly inner: ServedStore) {
     this.kind = inner.kind;
     const rollups = inner.reportRollups?.bind(inner);
-    if (rollups) this.reportRollups = (days, scope) => this.rollups(rollups, days, scope);
+    if (rollups)
+      this.reportRollups = (days, scope, users) =>
+        this.rollups(() => rollups(days, scope, users), days, scope);
+    const months = inner.reportMonthRollups?.bind(inner);
+    if (months)
+      this.reportMonthRollups = (list, scope, users) =>
+        this.rollups(() => months(list, scope, users), list, scope);
   }
 
-  /** Reads the rollups through `read`; override to watch them. */
+  /** Reads rollups (of days, or of whole months) through `read`; override to watch them. */
   protected rollups(
-    read: (days: readonly string[], scope: ReportScope) => Promise<ReportRollup[]>,
-    days: readonly string[],
-    scope: ReportScope,
+    read: () => Promise<ReportRollup[]>,
+    // What is read, for an override to watch.
+    _daysOrMonths: readonly string[],
+    _scope: ReportScope,
   ): Promise<ReportRollup[]> {
-    return read(days, scope);
+    return read();
   }
 
   migrate(): Promise<void> {

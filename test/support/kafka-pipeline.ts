@@ -108,7 +108,8 @@ export async function startKafkaPipeline(
       leaderboardBefore: (query) => s.leaderboardBefore(query),
       histories: (users, query) => s.histories(users, query),
       reportCells: (day, scope) => s.reportCells(day, scope),
-      reportRollups: (days, scope) => s.reportRollups(days, scope),
+      reportRollups: (days, scope, users) => s.reportRollups(days, scope, users),
+      reportMonthRollups: (months, scope, users) => s.reportMonthRollups(months, scope, users),
       rebuildAggregates: async () => {
         const count = aggregators.length;
         await stopAggregators();

@@ -44,7 +44,10 @@ export interface ExpectedRows {
   /** Users per board value of each shard (cql/005), derived from the boards. */
   readonly boardValues: string[];
   readonly reportCells: string[];
-  /** The cells summed over categories and users, with the sorted ids of their users (cql/007). */
+  /**
+   * The cells summed over categories and users, with the count and the sorted ids of their users
+   * (cql/007, cql/010), per day and per month (the month row's day is the month).
+   */
   readonly reportRollups: string[];
 }
 
@@ -97,12 +100,14 @@ export function expectedRows(events: readonly StoredEvent[], shardOf: ShardOf): 
       c.events += 1;
       c.points += event.points;
       cells.set(key, c);
-      const rollupKey = [day, scope, shard, event.type, group].join("|");
-      const r = rollups.get(rollupKey) ?? { events: 0, points: 0, users: new Set<string>() };
-      r.events += 1;
-      r.points += event.points;
-      r.users.add(event.userId);
-      rollups.set(rollupKey, r);
+      for (const dayOrMonth of [day, day.slice(0, 7)]) {
+        const rollupKey = [dayOrMonth, scope, shard, event.type, group].join("|");
+        const r = rollups.get(rollupKey) ?? { events: 0, points: 0, users: new Set<string>() };
+        r.events += 1;
+        r.points += event.points;
+        r.users.add(event.userId);
+        rollups.set(rollupKey, r);
+      }
     }
   }
   const boards = new Map<string, number>();
@@ -127,7 +132,7 @@ export function expectedRows(events: readonly StoredEvent[], shardOf: ShardOf): 
     boardValues: histogramOf([...boards].map(([k, v]) => [k.split("|").slice(0, 4).join("|"), v])),
     reportCells: [...cells].map(([k, c]) => `${k}=${c.events},${c.points}`).sort(),
     reportRollups: [...rollups]
-      .map(([k, r]) => `${k}=${r.events},${r.points},${[...r.users].sort().join(" ")}`)
+      .map(([k, r]) => `${k}=${r.events},${r.points},${r.users.size},${[...r.users].sort().join(" ")}`)
       .sort(),
   };
 }
@@ -173,7 +178,8 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
   const reportRollups = (await all(`SELECT * FROM ${keyspace}.report_rollups`)).map(
     (r) =>
       `${[r["day"], r["scope"], r["shard"], r["type"], r["group_name"]].join("|")}=` +
-      `${num(r["events"])},${num(r["points"])},${[...((r["users"] as string[] | null) ?? [])].sort().join(" ")}`,
+      `${num(r["events"])},${num(r["points"])},${num(r["users_count"])},` +
+      [...((r["users"] as string[] | null) ?? [])].sort().join(" "),
   );
   return {
     typeCounts: typeCounts.sort(),

@@ -1,5 +1,5 @@
 import type { types as DriverTypes } from "cassandra-driver";
-import type { Period } from "../../domain/time.js";
+import { daysByMonth, daysOfMonth, type Period } from "../../domain/time.js";
 import type { RankPosition } from "../../domain/cursor.js";
 import { boardKeyOf, type BoardScope } from "../aggregates.js";
 import { reportCellOf } from "../report-cells.js";
@@ -13,6 +13,7 @@ import type {
   ReportCell,
   ReportRollup,
   ReportScope,
+  RollupUsersRead,
   ShardWriter,
   Standing,
   StoredEvent,
@@ -223,43 +224,82 @@ export class CassandraLogFedStore implements LogFedStore {
 
   /**
    * Every shard's rollups of the days and scope (cql/007): a few rows per day and shard instead of
-   * a row per user, and one slice read per month and shard. A keyspace whose rollups are not kept
-   * yet (written before cql/007 and not rebuilt) has them summed from its cells instead, so reports
-   * stay exact through the upgrade.
+   * a row per user, and one slice read per month and shard; asked for counts, only the sets' sizes
+   * (cql/010), so no set is read. A keyspace whose rollups are not kept yet (written before cql/007
+   * and not rebuilt) has them summed from its cells, one without counts (before cql/010) has its
+   * sets read, so reports stay exact through the upgrades.
    */
-  reportRollups(days: readonly string[], scope: ReportScope): Promise<ReportRollup[]> {
+  reportRollups(
+    days: readonly string[],
+    scope: ReportScope,
+    users: RollupUsersRead = "join",
+  ): Promise<ReportRollup[]> {
     return cassandraCall(async () => {
-      if (!(await this.layout.rollupsKept())) {
+      const kept = await this.layout.rollupsKept();
+      if (kept === "none") {
         const cells = await Promise.all(days.map((day) => this.reportCells(day, scope)));
         return cells.flatMap(rollupsOfCells);
       }
       const wanted = new Set(days);
-      const byMonth = new Map<string, string[]>();
-      for (const day of [...wanted].sort()) {
-        const month = day.slice(0, 7);
-        byMonth.set(month, [...(byMonth.get(month) ?? []), day]);
-      }
-      const months = await Promise.all(
-        [...byMonth].map(([month, inMonth]) =>
-          this.everyShard(
-            this.ctx.sql.rollupsOfDays,
-            (shard) => [month, scope, shard, inMonth[0]!, inMonth[inMonth.length - 1]!],
-            (row): ReportRollup => {
-              const group = toText(row["group_name"]);
-              return {
-                day: toText(row["day"]),
-                type: toText(row["type"]),
-                group: group === "" ? null : group,
-                events: toNumber(row["events"]),
-                points: toNumber(row["points"]),
-                users: { ids: (row["users"] as string[] | null) ?? [] },
-              };
-            },
-          ),
-        ),
-      );
-      return months.flat().filter((rollup) => wanted.has(rollup.day));
+      const counts = users === "count" && kept === "days, months and counts";
+      const slices = [...daysByMonth(days)].map(([month, inMonth]) => ({
+        month,
+        first: inMonth[0]!,
+        last: inMonth[inMonth.length - 1]!,
+      }));
+      return (await this.rollupSlices(slices, scope, counts)).filter((rollup) => wanted.has(rollup.day));
     });
+  }
+
+  /**
+   * Every shard's month rows (cql/010) of whole months: one row per (type, group) and shard for a
+   * month instead of one per day. A keyspace without them (before cql/010, not rebuilt) answers
+   * with the rows of the months' days.
+   */
+  reportMonthRollups(
+    months: readonly string[],
+    scope: ReportScope,
+    users: RollupUsersRead = "join",
+  ): Promise<ReportRollup[]> {
+    return cassandraCall(async () => {
+      if ((await this.layout.rollupsKept()) !== "days, months and counts") {
+        return this.reportRollups(months.flatMap(daysOfMonth), scope, "join");
+      }
+      // A month row's clustering `day` is the month: the slice [month, month] is that row alone.
+      const slices = months.map((month) => ({ month, first: month, last: month }));
+      return this.rollupSlices(slices, scope, users === "count");
+    });
+  }
+
+  /** Every shard's rollup rows of clustering days first..last of each month partition. */
+  private async rollupSlices(
+    slices: readonly { month: string; first: string; last: string }[],
+    scope: ReportScope,
+    counts: boolean,
+  ): Promise<ReportRollup[]> {
+    const query = counts ? this.ctx.sql.rollupCountsOfDays : this.ctx.sql.rollupsOfDays;
+    const perMonth = await Promise.all(
+      slices.map(({ month, first, last }) =>
+        this.everyShard(
+          query,
+          (shard) => [month, scope, shard, first, last],
+          (row): ReportRollup => {
+            const group = toText(row["group_name"]);
+            return {
+              day: toText(row["day"]),
+              type: toText(row["type"]),
+              group: group === "" ? null : group,
+              events: toNumber(row["events"]),
+              points: toNumber(row["points"]),
+              users: counts
+                ? { count: toNumber(row["users_count"]) }
+                : { ids: (row["users"] as string[] | null) ?? [] },
+            };
+          },
+        ),
+      ),
+    );
+    return perMonth.flat();
   }
 
   /** The rows of one partition query on every shard, each decoded. */

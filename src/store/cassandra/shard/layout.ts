@@ -4,13 +4,19 @@ import type { LogFedContext } from "./context.js";
 /**
  * The version of the aggregate tables' layout, recorded in `meta` (name 'aggregates') by the first
  * writer of a new keyspace and by each rebuild: 5 since cql/005 added board_values, 7 since cql/007
- * added report_rollups, 9 since cql/009 moved report cells into hash buckets.
+ * added report_rollups, 9 since cql/009 moved report cells into hash buckets, 10 since cql/010 added
+ * the rollups' users_count and month rows.
  */
-export const AGGREGATES_VERSION = 9;
+export const AGGREGATES_VERSION = 10;
 /** The first layout whose report_rollups are kept: readers of an older one sum the cells. */
 const ROLLUPS_SINCE = 7;
 /** The first layout whose cells are in report_cell_buckets: readers of an older one read report_cells. */
 const CELL_BUCKETS_SINCE = 9;
+/** The first layout whose rollups carry users_count and month rows: readers of an older one read the days' sets. */
+const ROLLUP_COUNTS_SINCE = 10;
+
+/** What a keyspace's report_rollups hold, by its layout (see AGGREGATES_VERSION). */
+export type RollupsKept = "none" | "days" | "days, months and counts";
 
 /** How long readers trust a missing shard count (no aggregator has started yet). */
 const UNKNOWN_SHARDS_MS = 1_000;
@@ -23,7 +29,7 @@ const UNKNOWN_SHARDS_MS = 1_000;
 export class Layout {
   private known: number | null = null;
   private unknownUntil = 0;
-  private rollupsKnown = false;
+  private rollupsKnown: RollupsKept = "none";
   private cellBucketsKnown = false;
 
   constructor(private readonly ctx: LogFedContext) {}
@@ -66,13 +72,15 @@ export class Layout {
   }
 
   /**
-   * Whether report_rollups hold every counted event: true once the keyspace's layout is 7 or later
-   * (a new keyspace, or one rebuilt since cql/007). Remembered once true: a layout never goes back.
+   * What report_rollups hold for every counted event: the day rows once the keyspace's layout is 7
+   * or later (a new keyspace, or one rebuilt since cql/007), also users_count and the month rows
+   * once it is 10 or later (cql/010). Remembered once complete: a layout never goes back.
    */
-  async rollupsKept(): Promise<boolean> {
-    if (this.rollupsKnown) return true;
-    const version = (await this.read()).get("aggregates");
-    this.rollupsKnown = version !== undefined && version >= ROLLUPS_SINCE;
+  async rollupsKept(): Promise<RollupsKept> {
+    if (this.rollupsKnown === "days, months and counts") return this.rollupsKnown;
+    const version = (await this.read()).get("aggregates") ?? 0;
+    this.rollupsKnown =
+      version >= ROLLUP_COUNTS_SINCE ? "days, months and counts" : version >= ROLLUPS_SINCE ? "days" : "none";
     return this.rollupsKnown;
   }
 
@@ -89,7 +97,7 @@ export class Layout {
 
   /**
    * A keyspace written before a migration that added an aggregate table (005: board_values) or
-   * moved one (009: report cells into buckets) has data the new table lacks; writers would move
+   * moved one (009: report cells into buckets; 010: rollup counts and month rows) has data the new table lacks; writers would move
    * counts they never had. They refuse until a
    * rebuild has filled it. A keyspace that has applied nothing yet is marked current.
    */

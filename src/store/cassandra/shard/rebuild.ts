@@ -12,6 +12,7 @@ import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION, readAppliedOffsets, readMeta } from "./layout.js";
+import { monthOf } from "./rollups.js";
 import { reportCellKeys } from "../../report-cells.js";
 import { countedIn, periodKeyId, standingOf, type TypeCounts } from "./plan.js";
 
@@ -132,7 +133,8 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       partition: board,
     }),
   );
-  // The rollups (cql/007): the cells summed over categories and users, with their users' ids.
+  // The rollups (cql/007): the cells summed over categories and users, with their users' ids and
+  // their count, per day and per whole month (cql/010: the month row's `day` is the month).
   const rollups = new Map<
     string,
     { params: (string | number)[]; events: number; points: number; users: Set<string> }
@@ -159,25 +161,28 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       ],
       partition: [day!, scope!, cell.shard, bucket],
     });
-    const rollupParams = [day!, scope!, cell.shard, type!, group!];
-    const id = rollupParams.join("\u0000");
-    const rollup = rollups.get(id) ?? {
-      params: rollupParams,
-      events: 0,
-      points: 0,
-      users: new Set<string>(),
-    };
-    rollup.events += cell.events;
-    rollup.points += cell.points;
-    rollup.users.add(userId!);
-    rollups.set(id, rollup);
+    for (const dayOrMonth of [day!, monthOf(day!)]) {
+      const rollupParams = [dayOrMonth, scope!, cell.shard, type!, group!];
+      const id = rollupParams.join("\u0000");
+      const rollup = rollups.get(id) ?? {
+        params: rollupParams,
+        events: 0,
+        points: 0,
+        users: new Set<string>(),
+      };
+      rollup.events += cell.events;
+      rollup.points += cell.points;
+      rollup.users.add(userId!);
+      rollups.set(id, rollup);
+    }
   }
   for (const { params, events, points, users } of rollups.values()) {
     const fence = fenceOfShard(params[2] as number);
+    const month = monthOf(params[0] as string);
     statements.push({
       query: sql.insertRollup,
-      params: [fence, events, points, fence, [...users], (params[0] as string).slice(0, 7), ...params],
-      partition: [(params[0] as string).slice(0, 7), params[1]!, params[2]!],
+      params: [fence, events, points, fence, [...users], users.size, month, ...params],
+      partition: [month, params[1]!, params[2]!],
     });
   }
   const replicas = replicaLookup(client, ctx.keyspace);

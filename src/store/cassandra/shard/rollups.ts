@@ -1,8 +1,12 @@
 import type { ReportCell, ReportRollup } from "../../port.js";
 import type { ReportCellKey } from "../../report-cells.js";
 
-/** A report_rollups row (cql/007): one (type, group) of one day and scope on this shard. */
+/**
+ * A report_rollups row (cql/007): one (type, group) of one day, or of one whole month (cql/010),
+ * and scope on this shard.
+ */
 export interface ReportRollupKey {
+  /** The day (YYYY-MM-DD), or the month (YYYY-MM) of a month row: its clustering `day` (cql/010). */
   readonly day: string;
   readonly scope: "all" | "group";
   readonly type: string;
@@ -11,28 +15,51 @@ export interface ReportRollupKey {
 }
 
 /**
- * A rollup's sums as stored, with the fence of their last write. Its users are not part of the
- * state: the writer only adds to the row's set (cql/007), so it never needs to read it.
+ * A rollup as stored, with the fence of its last write. The sums and the users are one row,
+ * written by one UPDATE, so the set holds exactly the users of the records the fence covers: the
+ * writer reads it to keep `users_count` (cql/010) without counting a user twice.
  */
 export interface ReportRollupState {
   readonly events: number;
   readonly points: number;
   readonly fence: number;
+  readonly users: ReadonlySet<string>;
 }
 
-/** The new sums of a row, and the users this batch adds to its set. */
-export interface ReportRollupWrite extends ReportRollupKey, ReportRollupState {
+/** The new sums of a row, the users this batch adds to its set, and the set's size after. */
+export interface ReportRollupWrite extends ReportRollupKey {
+  readonly events: number;
+  readonly points: number;
+  readonly fence: number;
   readonly addedUsers: ReadonlySet<string>;
+  readonly usersCount: number;
+  /** The row's set after the write, for the writer's cache. */
+  readonly users: ReadonlySet<string>;
 }
 
-export const NO_ROLLUP: ReportRollupState = { events: 0, points: 0, fence: 0 };
+export const NO_ROLLUP: ReportRollupState = { events: 0, points: 0, fence: 0, users: new Set() };
 
-/** The rollup a report cell sums into: the cell without its category and user. */
+/** The day rollup a report cell sums into: the cell without its category and user. */
 export function rollupKeyOf(cell: ReportCellKey): ReportRollupKey {
   return { day: cell.day, scope: cell.scope, type: cell.type, group: cell.group };
 }
 
-/** A day of one scope in a rollup partition (a month): the slice the writer reads and caches whole. */
+/** The month rollup (cql/010) a report cell also sums into: its day row's, for the whole month. */
+export function monthRollupKeyOf(cell: ReportCellKey): ReportRollupKey {
+  return { ...rollupKeyOf(cell), day: monthOf(cell.day) };
+}
+
+/** The rows a report cell sums into: its day's and its month's. */
+export function rollupKeysOf(cell: ReportCellKey): ReportRollupKey[] {
+  return [rollupKeyOf(cell), monthRollupKeyOf(cell)];
+}
+
+/** The partition (cql/007) of a day or month row: its month. */
+export function monthOf(dayOrMonth: string): string {
+  return dayOrMonth.slice(0, 7);
+}
+
+/** A day (or month row) of one scope in a rollup partition: the slice the writer reads and caches whole. */
 export function rollupPartitionId(key: { readonly day: string; readonly scope: string }): string {
   return `${key.day}\u0000${key.scope}`;
 }
@@ -42,38 +69,52 @@ export function rollupId(key: ReportRollupKey): string {
 }
 
 /**
- * Folds the records of a batch into the rollups they touch, each record once per cell key, and
- * only into a row whose stored fence is below the record's (the same rule as the report cells:
- * a record already counted in a row is not counted again on replay). A row's users are only ever
- * added to, and adding a user twice is adding it once, so a replay or a zombie that adds the users
- * of records that are counted anyway changes nothing.
+ * Folds the records of a batch into the rollups they touch (each cell's day and month row), each
+ * record once per row, and only into a row whose stored fence is below the record's (the same rule
+ * as the report cells: a record already counted in a row is not counted again on replay). A row's
+ * users are only ever added to, and adding a user twice is adding it once; its count is the size
+ * of the stored set joined with the batch's users, so a replay or a zombie counts no user twice.
  */
 export class RollupPlanner {
-  private readonly rows = new Map<string, { key: ReportRollupKey; state: MutableRollup; stored: number }>();
+  private readonly rows = new Map<
+    string,
+    { key: ReportRollupKey; state: MutableRollup; before: ReportRollupState }
+  >();
 
   constructor(private readonly stored: (key: ReportRollupKey) => ReportRollupState | null) {}
 
   add(cell: ReportCellKey, points: number, fence: number): void {
-    const key = rollupKeyOf(cell);
+    for (const key of rollupKeysOf(cell)) this.addTo(key, cell.userId, points, fence);
+  }
+
+  private addTo(key: ReportRollupKey, userId: string, points: number, fence: number): void {
     const id = rollupId(key);
     let row = this.rows.get(id);
     if (row === undefined) {
       const before = this.stored(key) ?? NO_ROLLUP;
-      row = { key, state: { ...before, addedUsers: new Set() }, stored: before.fence };
+      row = {
+        key,
+        state: { events: before.events, points: before.points, fence: before.fence, addedUsers: new Set() },
+        before,
+      };
       this.rows.set(id, row);
     }
     if (fence <= row.state.fence) return;
     row.state.events += 1;
     row.state.points += points;
-    row.state.addedUsers.add(cell.userId);
+    if (!row.before.users.has(userId)) row.state.addedUsers.add(userId);
     row.state.fence = fence;
   }
 
   /** The rows this batch changed. */
   writes(): ReportRollupWrite[] {
     return [...this.rows.values()]
-      .filter((row) => row.state.fence > row.stored)
-      .map(({ key, state }) => ({ ...key, ...state }));
+      .filter((row) => row.state.fence > row.before.fence)
+      .map(({ key, state, before }) => {
+        const users =
+          state.addedUsers.size === 0 ? before.users : new Set([...before.users, ...state.addedUsers]);
+        return { ...key, ...state, usersCount: users.size, users };
+      });
   }
 }
 

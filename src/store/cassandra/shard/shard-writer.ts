@@ -36,7 +36,8 @@ import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
 import {
   rollupId,
-  rollupKeyOf,
+  monthOf,
+  rollupKeysOf,
   rollupPartitionId,
   type ReportRollupKey,
   type ReportRollupState,
@@ -280,17 +281,20 @@ export class CassandraShardWriter implements ShardWriter {
     return state;
   }
 
-  /** The rollup partitions (day, scope) of this shard that the records touch, whole: cached, else read. */
+  /**
+   * The rollup slices (day or month row, scope) of this shard that the records touch, whole, with
+   * their sets of users: cached, else read.
+   */
   private async loadRollups(
     records: readonly LogRecord[],
     seen: Seen,
   ): Promise<Map<string, Map<string, ReportRollupState>>> {
     const state = new Map<string, Map<string, ReportRollupState>>();
-    const keys = records.flatMap(({ event }) => reportCellKeys(event).map(rollupKeyOf));
+    const keys = records.flatMap(({ event }) => reportCellKeys(event).flatMap(rollupKeysOf));
     const missing = cachedOrMissing(keys, rollupPartitionId, this.rollups, state);
     if (state.size > 0) seen.cached = true;
     await mapConcurrent([...missing], this.ctx.concurrency, async ([id, { day, scope }]) => {
-      const params = [day.slice(0, 7), scope, this.shard, day];
+      const params = [monthOf(day), scope, this.shard, day];
       const result = await this.ctx.client.execute(this.ctx.sql.rollupsOfDay, params, {
         prepare: true,
         isIdempotent: true,
@@ -301,7 +305,12 @@ export class CassandraShardWriter implements ShardWriter {
         const key = { day, scope, type: toText(row["type"]), group: toText(row["group_name"]) };
         const fence = toNumber(row["fence"]);
         seen.highest = Math.max(seen.highest, fence);
-        rows.set(rollupId(key), { events: toNumber(row["events"]), points: toNumber(row["points"]), fence });
+        rows.set(rollupId(key), {
+          events: toNumber(row["events"]),
+          points: toNumber(row["points"]),
+          fence,
+          users: new Set((row["users"] as string[] | null) ?? []),
+        });
       }
       state.set(id, rows);
     });
@@ -383,8 +392,8 @@ export class CassandraShardWriter implements ShardWriter {
       this.cells.set(reportCellId(cell), { events: cell.events, points: cell.points, fence: cell.fence });
     }
     for (const rollup of plan.reportRollups) {
-      const { events, points, fence } = rollup;
-      rollupState.get(rollupPartitionId(rollup))?.set(rollupId(rollup), { events, points, fence });
+      const { events, points, fence, users } = rollup;
+      rollupState.get(rollupPartitionId(rollup))?.set(rollupId(rollup), { events, points, fence, users });
     }
     for (const [id, rows] of rollupState) this.rollups.set(id, rows);
   }
@@ -477,14 +486,15 @@ function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): Ke
       rollup.points,
       rollup.fence,
       [...rollup.addedUsers],
-      rollup.day.slice(0, 7),
+      rollup.usersCount,
+      monthOf(rollup.day),
       rollup.day,
       rollup.scope,
       shard,
       rollup.type,
       rollup.group,
     ],
-    partition: [rollup.day.slice(0, 7), rollup.scope, shard],
+    partition: [monthOf(rollup.day), rollup.scope, shard],
   }));
 }
 

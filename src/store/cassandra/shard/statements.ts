@@ -29,6 +29,7 @@ export class ShardCql {
   readonly insertCell: string;
   readonly rollupsOfDay: string;
   readonly rollupsOfDays: string;
+  readonly rollupCountsOfDays: string;
   readonly insertRollup: string;
   readonly progressWrite: string;
   readonly progressRead: string;
@@ -105,14 +106,19 @@ export class ShardCql {
     // A keyspace not rebuilt since cql/009 still has its cells in report_cells, one partition per shard.
     this.legacyCellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ?`;
-    // report_rollups (cql/007), a month per partition: the writer reads a day's slice, reports a range of days.
-    this.rollupsOfDay = `SELECT type, group_name, events, points, fence FROM ${ks}.report_rollups
+    // report_rollups (cql/007), a month per partition: the writer reads a day's slice (or the month
+    // row, whose `day` is the month: cql/010) with its sets, reports a range of days or a month row,
+    // with the sets when they must join rows and with the counts alone when they only add them.
+    this.rollupsOfDay = `SELECT type, group_name, events, points, fence, users FROM ${ks}.report_rollups
       WHERE month = ? AND scope = ? AND shard = ? AND day = ?`;
     this.rollupsOfDays = `SELECT day, type, group_name, events, points, users FROM ${ks}.report_rollups
       WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
-    // Users are added to the set, never written whole: no read of the set, no collection tombstone.
+    this.rollupCountsOfDays = `SELECT day, type, group_name, events, points, users_count FROM ${ks}.report_rollups
+      WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
+    // Users are added to the set, never written whole: no collection tombstone; users_count is the
+    // set's size after the write, written whole with the sums (cql/010).
     this.insertRollup = `UPDATE ${ks}.report_rollups USING TIMESTAMP ?
-      SET events = ?, points = ?, fence = ?, users = users + ?
+      SET events = ?, points = ?, fence = ?, users = users + ?, users_count = ?
       WHERE month = ? AND day = ? AND scope = ? AND shard = ? AND type = ? AND group_name = ?`;
 
     this.historyDays = `SELECT day, quarters FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
