@@ -158,6 +158,11 @@ describe("reports.csv parameters and fields", () => {
     const asked = request(["TYPE"], { types: ["IssuesEvent", "PushEvent"] });
     // The same report in another spelling: duplicate and reordered filter values, groupBy repeated.
     const respelled = request(["TYPE", "TYPE"], { types: ["PushEvent", "IssuesEvent", "PushEvent"] });
+    // What one computation of this report reads, alone.
+    await counted.run(asked);
+    const perComputation = reads;
+    expect(perComputation).toBeGreaterThan(0);
+    reads = 0;
     const first = counted.run(asked);
     const waiting = [counted.run(respelled), counted.run(asked), counted.run(respelled)];
     const expected = [
@@ -165,9 +170,8 @@ describe("reports.csv parameters and fields", () => {
     ];
     expect(await first).toEqual(expected);
     for (const rows of await Promise.all(waiting)) expect(rows).toEqual(expected);
-    // The first asker's computation, then one more for the three that came while it ran (14 days
-    // are read 8 at a time: two reads each).
-    expect(reads).toBe(2 * 2);
+    // The first asker's computation, then one more for the three that came while it ran.
+    expect(reads).toBe(2 * perComputation);
     await source.append([event("a2", "bob", "PushEvent", "2024-04-03T11:00:00Z", null, [], 2)]);
     expect((await counted.run(asked))[0]).toMatchObject({ events: 2, users: 2, score: 4 });
     source.close();
