@@ -8,7 +8,13 @@ import { StandingResolver } from "./resolvers/standing-resolver.js";
 import { SubscriptionResolver } from "./resolvers/subscription-resolver.js";
 import { UserResolver } from "./resolvers/user-resolver.js";
 
-/** The executable schema, built from the decorated classes (code first). */
+/**
+ * The executable schema, built from the decorated classes (code first). Every object type says
+ * `simpleResolvers: true`: its plain fields then have no resolver of type-graphql's (which would
+ * run its middleware chain, of which there is none, for every field of every row) and read the
+ * property directly; fields with a @FieldResolver keep theirs. A 30-day report answers ~2,000
+ * such fields, a nested 100-row board ~3,000.
+ */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [

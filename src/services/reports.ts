@@ -42,10 +42,13 @@ interface Accumulator {
   readonly dims: Dimensions;
   events: number;
   score: number;
-  /** Users by id: of cells, and of rollups that carry ids (Cassandra). */
-  readonly users: Set<string>;
-  /** Users of rollups by their number in the store's dictionary (SQLite; a store uses one or the other). */
-  readonly numbered: DistinctUsers;
+  /** Users by id: of cells, and of rollups that carry ids (Cassandra). Made when first needed. */
+  users: Set<string> | null;
+  /**
+   * Users of rollups by their number in the store's dictionary (SQLite; a store uses one or the
+   * other). Made when first needed: a report of counts has hundreds of rows and needs no set.
+   */
+  numbered: DistinctUsers | null;
   /** Users of rollups read as counts: each row's disjoint from every other's in this entry (RollupUsersRead). */
   counted: number;
 }
@@ -98,7 +101,7 @@ export class ReportService {
       const key = `${dims.period}\u0000${dims.type}\u0000${dims.category}\u0000${dims.group}`;
       let entry = rows.get(key);
       if (!entry) {
-        entry = { dims, events: 0, score: 0, users: new Set(), numbered: new DistinctUsers(), counted: 0 };
+        entry = { dims, events: 0, score: 0, users: null, numbered: null, counted: 0 };
         rows.set(key, entry);
       }
       return entry;
@@ -121,15 +124,17 @@ export class ReportService {
         entry.events += rollup.events;
         entry.score += rollup.points;
         if ("count" in rollup.users) entry.counted += rollup.users.count;
-        else if ("ids" in rollup.users) for (const id of rollup.users.ids) entry.users.add(id);
-        else entry.numbered.addEncoded(rollup.users.numbers);
+        else if ("ids" in rollup.users) {
+          const users = (entry.users ??= new Set());
+          for (const id of rollup.users.ids) users.add(id);
+        } else (entry.numbered ??= new DistinctUsers()).addEncoded(rollup.users.numbers);
       }
       for (const cell of cells) {
         if (!accept(cell)) continue;
         const entry = entryOf(label(cell));
         entry.events += cell.events;
         entry.score += cell.points;
-        entry.users.add(cell.userId);
+        (entry.users ??= new Set()).add(cell.userId);
       }
     }
     signal.throwIfAborted();
@@ -137,7 +142,7 @@ export class ReportService {
       .map(({ dims, events, score, users, numbered, counted }) => ({
         ...dims,
         events,
-        users: users.size + numbered.size + counted,
+        users: (users?.size ?? 0) + (numbered?.size ?? 0) + counted,
         score,
       }))
       .sort(compareRows);

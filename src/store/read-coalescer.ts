@@ -45,8 +45,6 @@ export class ReadCoalescer<V> {
   }
 
   private start(key: string, slot: Slot<V>): void {
-    const batch = slot.waiting;
-    slot.waiting = newBatch();
     slot.running = true;
     const settle = (): void => {
       slot.running = false;
@@ -54,21 +52,31 @@ export class ReadCoalescer<V> {
       if (slot.waiting.callers.size > 0) this.start(key, slot);
       else this.slots.delete(key);
     };
-    // A load that throws synchronously fails its batch like one that rejects. The slot is settled
-    // before the batch hears back, so a caller that asks again at once waits for a new read.
-    const load = slot.load;
-    Promise.resolve()
-      .then(() => load(batch.abort.signal))
-      .then(
-        (value) => {
-          settle();
-          for (const caller of batch.callers) caller.resolve(value);
-        },
-        (error: unknown) => {
-          settle();
-          for (const caller of batch.callers) caller.reject(error);
-        },
-      );
+    // The batch closes and its read starts on the event loop's next turn, not in a microtask: the
+    // requests that arrived in the same turn as the first caller are still being parsed, and they
+    // join it. A store that answers synchronously (SQLite) would otherwise run the whole read
+    // before the next request is even looked at, and every caller would get a read of its own
+    // (bench:reads, a 30-day report at 64 connections: 1.4 callers per read).
+    setImmediate(() => {
+      const batch = slot.waiting;
+      slot.waiting = newBatch();
+      if (batch.callers.size === 0) return settle();
+      // A load that throws synchronously fails its batch like one that rejects. The slot is
+      // settled before the batch hears back, so a caller that asks again at once waits for a new read.
+      const load = slot.load;
+      Promise.resolve()
+        .then(() => load(batch.abort.signal))
+        .then(
+          (value) => {
+            settle();
+            for (const caller of batch.callers) caller.resolve(value);
+          },
+          (error: unknown) => {
+            settle();
+            for (const caller of batch.callers) caller.reject(error);
+          },
+        );
+    });
   }
 }
 

@@ -40,6 +40,13 @@ export function forEachUser(encoded: Uint8Array, each: (n: number) => void): voi
   }
 }
 
+/** The number of users in an encoded set: each varint ends with the one byte below 0x80. */
+export function countUsers(encoded: Uint8Array): number {
+  let count = 0;
+  for (let i = 0; i < encoded.length; i += 1) if (encoded[i]! < 0x80) count += 1;
+  return count;
+}
+
 export function decodeUserSet(encoded: Uint8Array): number[] {
   const numbers: number[] = [];
   forEachUser(encoded, (n) => numbers.push(n));
@@ -58,8 +65,23 @@ export class DistinctUsers {
   private words = new Uint32Array(64);
   private count = 0;
 
+  /** forEachUser's decoding, inlined: reports add millions of numbers, and a call per number showed. */
   addEncoded(encoded: Uint8Array): void {
-    forEachUser(encoded, (n) => this.add(n));
+    let previous = -1;
+    let gap = 0;
+    let scale = 1;
+    for (let i = 0; i < encoded.length; i += 1) {
+      const byte = encoded[i]!;
+      gap += (byte & 0x7f) * scale;
+      if (byte & 0x80) {
+        scale *= 0x80;
+        continue;
+      }
+      previous += gap + 1;
+      this.add(previous);
+      gap = 0;
+      scale = 1;
+    }
   }
 
   add(n: number): void {

@@ -31,7 +31,7 @@ export class EventInput {
   payload?: unknown;
 }
 
-@ObjectType({ description: "A recorded event." })
+@ObjectType({ simpleResolvers: true, description: "A recorded event." })
 export class Event {
   @Field(() => ID)
   id!: string;
@@ -63,7 +63,7 @@ export class Event {
   points!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -78,7 +78,7 @@ export class PageInfo {
   hasPreviousPage?: boolean | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class EventEdge {
   @Field(() => String)
   cursor!: string;
@@ -87,7 +87,7 @@ export class EventEdge {
   node!: Event;
 }
 
-@ObjectType({ description: "A page of events, newest first." })
+@ObjectType({ simpleResolvers: true, description: "A page of events, newest first." })
 export class EventConnection {
   @Field(() => [EventEdge])
   edges!: EventEdge[];

@@ -22,7 +22,7 @@ registerEnumType(WaitModeEnum, {
   },
 });
 
-@ObjectType({ description: "Why one item of a request was not stored." })
+@ObjectType({ simpleResolvers: true, description: "Why one item of a request was not stored." })
 export class Rejection {
   @Field(() => Int, { description: "Position of the item in the request (0 for recordEvent)." })
   index!: number;
@@ -41,6 +41,7 @@ export class Rejection {
 }
 
 @ObjectType({
+  simpleResolvers: true,
   description: "Outcome of recording events. Accepted events are durable when this is returned.",
 })
 export class RecordResult {

@@ -6,6 +6,7 @@ import { PageInfo } from "./event.js";
 import { WindowEnum } from "./window.js";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "A user's place. Ranks are competition ranks: tied users share a rank and the next rank skips (1, 2, 2, 4). " +
     "Ties are listed by userId ascending (byte order).",
@@ -33,7 +34,7 @@ export class Standing {
   scope!: BoardScope | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class StandingEdge {
   @Field(() => String)
   cursor!: string;
@@ -42,7 +43,10 @@ export class StandingEdge {
   node!: Standing;
 }
 
-@ObjectType({ description: "Top users of a window by score, or by the count of one event type." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "Top users of a window by score, or by the count of one event type.",
+})
 export class Leaderboard {
   @Field(() => WindowEnum)
   window!: Window;

@@ -43,6 +43,7 @@ export class ReportArgs {
 }
 
 @ObjectType({
+  simpleResolvers: true,
   description: "One report row: the grouped dimensions' values (null when not grouped) and measures.",
 })
 export class ReportRow {
@@ -71,7 +72,7 @@ export class ReportRow {
   score!: number;
 }
 
-@ObjectType({ description: "Aggregates by day, event type, category and user group." })
+@ObjectType({ simpleResolvers: true, description: "Aggregates by day, event type, category and user group." })
 export class Report {
   @Field(() => DateScalar)
   from!: Date;

@@ -3,7 +3,10 @@ import type { Window } from "../../domain/time.js";
 import { DateTimeScalar, SafeIntScalar } from "../scalars.js";
 import { WindowEnum } from "./window.js";
 
-@ObjectType({ description: "How many events of one type, and the points they earned." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "How many events of one type, and the points they earned.",
+})
 export class TypeCount {
   @Field(() => String)
   type!: string;
@@ -16,6 +19,7 @@ export class TypeCount {
 }
 
 @ObjectType({
+  simpleResolvers: true,
   description: "A user's score in one window: the sum of weight(type) x count over event types.",
 })
 export class Score {
@@ -47,7 +51,7 @@ export class Score {
   breakdown!: TypeCount[];
 }
 
-@ObjectType({ description: "The weight of one event type." })
+@ObjectType({ simpleResolvers: true, description: "The weight of one event type." })
 export class Weight {
   @Field(() => String)
   type!: string;
@@ -56,7 +60,10 @@ export class Weight {
   weight!: number;
 }
 
-@ObjectType({ description: "The scoring weights in force. Weights apply when an event is recorded." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "The scoring weights in force. Weights apply when an event is recorded.",
+})
 export class ScoringRules {
   @Field(() => Int, { description: "Weight of any type not listed." })
   defaultWeight!: number;

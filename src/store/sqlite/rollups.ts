@@ -1,7 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { ReportCellDelta } from "../aggregates.js";
-import type { ReportRollup, ReportScope } from "../port.js";
-import { addUsers } from "../user-set.js";
+import type { ReportRollup, ReportScope, RollupUsersRead } from "../port.js";
+import { addUsers, countUsers } from "../user-set.js";
 
 interface RollupRow {
   type: string;
@@ -90,14 +90,18 @@ export class SqliteRollups {
     }
   }
 
-  read(day: string, scope: ReportScope): ReportRollup[] {
+  /**
+   * A day's rollups. With "count", each row's users come as their number: a (day, scope, type,
+   * group) is one row here, so the sets of the rows a report adds up under "count" never overlap.
+   */
+  read(day: string, scope: ReportScope, users: RollupUsersRead = "join"): ReportRollup[] {
     return this.ofDay.all(day, scope).map((row) => ({
       day,
       type: row.type,
       group: row.group_name === "" ? null : row.group_name,
       events: row.events,
       points: row.points,
-      users: { numbers: row.users },
+      users: users === "count" ? { count: countUsers(row.users) } : { numbers: row.users },
     }));
   }
 

@@ -24,6 +24,7 @@ import type {
   ReportRollup,
   ReportScope,
   ReportSource,
+  RollupUsersRead,
   Standing,
   StoredEvent,
   TallyChange,
@@ -322,10 +323,14 @@ export class SqliteStore implements EventStore, ReportSource {
     });
   }
 
-  reportRollups(days: readonly string[], scope: ReportScope): Promise<ReportRollup[]> {
+  reportRollups(
+    days: readonly string[],
+    scope: ReportScope,
+    users?: RollupUsersRead,
+  ): Promise<ReportRollup[]> {
     return sqliteCall(async () => {
       this.ready();
-      return days.flatMap((day) => this.rollups!.read(day, scope));
+      return days.flatMap((day) => this.rollups!.read(day, scope, users));
     });
   }
 
