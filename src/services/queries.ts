@@ -2,6 +2,7 @@ import type { EventPosition, RankPosition } from "../domain/cursor.js";
 import { periodOf, type Period, type Window } from "../domain/time.js";
 import type { BoardScope } from "../store/aggregates.js";
 import type { BoardStandings, EventReader, Standing, StoredEvent, UserTally } from "../store/port.js";
+import { ReadCoalescer } from "../store/read-coalescer.js";
 
 export interface HistoryRequest {
   readonly userId: string;
@@ -30,6 +31,12 @@ export function percentileOf(rank: number, boardSize: number): number {
 
 /** Read side: history, tallies and leaderboards, with paging done once for every store. */
 export class QueryService {
+  /**
+   * Tallies of several users at once come from nested fields (a board page's users' counts), and
+   * every viewer of one page asks for the same users: concurrent askers share one read.
+   */
+  private readonly sharedTallies = new ReadCoalescer<UserTally[]>();
+
   constructor(private readonly store: EventReader) {}
 
   /** Reads one row beyond the page to learn whether another page exists. */
@@ -63,8 +70,11 @@ export class QueryService {
     }));
   }
 
-  tallies(userIds: readonly string[], period: Period): Promise<UserTally[]> {
-    return this.store.tallies(userIds, period);
+  /** One tally per user, in order. The answer may be shared with other callers: do not change it. */
+  tallies(userIds: readonly string[], period: Period): Promise<readonly UserTally[]> {
+    if (userIds.length < 2) return this.store.tallies(userIds, period);
+    const key = `${period.window}\u0000${period.bucket}\u0000${userIds.join("\u0000")}`;
+    return this.sharedTallies.read(key, () => this.store.tallies(userIds, period));
   }
 
   async leaderboard(
