@@ -71,12 +71,6 @@ export async function rankPage(
 /** A board's users per value, value descending. */
 export type Histogram = readonly { readonly value: number; readonly users: number }[];
 
-/** Ranks from a board's histogram, for many users at once (see usersAboveOf). */
-export function rankerOf(histogram: Histogram): (value: number) => number {
-  const usersAbove = usersAboveOf(histogram);
-  return (value) => rankOf(usersAbove(value));
-}
-
 /**
  * The users with a value strictly greater than a given one, from a board's histogram: a running
  * sum over the bins, found by binary search.

@@ -10,7 +10,7 @@ import {
   type BoardKey,
   type BoardScope,
 } from "../aggregates.js";
-import { placesOf, rankerOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
+import { placesOf, rankOf, rankPage, startingInside, type RankCounter } from "../ranking.js";
 import { reportCellOf } from "../report-cells.js";
 import { tallyOf, type TypeCountRow } from "../tallies.js";
 import type {
@@ -31,6 +31,7 @@ import type {
   UserTally,
 } from "../port.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { BoardHistograms, histogramOf, type BoardHistogram } from "./board-histograms.js";
 import { SqliteRollups } from "./rollups.js";
 import { SqliteStatements } from "./statements.js";
 import { sqliteCall } from "./errors.js";
@@ -95,6 +96,7 @@ export class SqliteStore implements EventStore, ReportSource {
   private statements: SqliteStatements | null = null;
   private readonly writer: WriterThread | null;
   private rollups: SqliteRollups | null = null;
+  private histograms: BoardHistograms | null = null;
 
   constructor(options: SqliteStoreOptions) {
     this.writer =
@@ -140,6 +142,8 @@ export class SqliteStore implements EventStore, ReportSource {
     }
     this.statements = new SqliteStatements(this.db);
     this.rollups = new SqliteRollups(this.db);
+    const statements = this.statements;
+    this.histograms = new BoardHistograms(this.db, (key) => statements.boardValues.all(key));
     await this.writer?.start();
   }
 
@@ -163,6 +167,7 @@ export class SqliteStore implements EventStore, ReportSource {
 
   private appendHere(events: readonly StoredEvent[]): AppendResult {
     const s = this.ready();
+    this.histograms!.changed();
     const run = this.db.transaction((): AppendResult => {
       const outcomes: AppendOutcome[] = [];
       const inserted: StoredEvent[] = [];
@@ -288,9 +293,10 @@ export class SqliteStore implements EventStore, ReportSource {
 
   private counter(key: BoardKey): RankCounter {
     const s = this.ready();
+    const kept = (): BoardHistogram | null => this.histograms!.of(key);
     return {
-      countAbove: async (value) => s.countAbove.get({ ...key, value })?.n ?? 0,
-      countEqual: async (value) => s.countEqual.get({ ...key, value })?.n ?? 0,
+      countAbove: async (value) => kept()?.usersAbove(value) ?? s.countAbove.get({ ...key, value })?.n ?? 0,
+      countEqual: async (value) => kept()?.usersAt(value) ?? s.countEqual.get({ ...key, value })?.n ?? 0,
     };
   }
 
@@ -304,14 +310,16 @@ export class SqliteStore implements EventStore, ReportSource {
       const s = this.ready();
       const key = boardKeyOf(period, type, scope);
       const values = userIds.map((userId) => s.leaderboardValue.get({ ...key, userId })?.value ?? null);
-      // A few users: one sum over the values above each. Many (a page's users): the board's
-      // histogram once, then each rank by binary search over its running sums.
-      const ranks =
-        userIds.length <= FEW_USERS
-          ? (value: number) => rankOf(s.countAbove.get({ ...key, value })?.n ?? 0)
-          : rankerOf(s.boardValues.all(key));
+      // The board's histogram when it is kept (board-histograms.ts), or many users are asked for
+      // (a page's users): each rank a binary search over its running sums. Else a few users: one
+      // sum over the values above each.
+      const kept = this.histograms!.of(key);
+      const histogram = kept ?? (userIds.length > FEW_USERS ? histogramOf(s.boardValues.all(key)) : null);
+      const ranks = histogram
+        ? (value: number) => rankOf(histogram.usersAbove(value))
+        : (value: number) => rankOf(s.countAbove.get({ ...key, value })?.n ?? 0);
       return {
-        total: s.boardSize.get(key)?.n ?? 0,
+        total: histogram?.total ?? s.boardSize.get(key)?.n ?? 0,
         standings: placesOf(userIds, values, ranks),
       };
     });
@@ -337,6 +345,7 @@ export class SqliteStore implements EventStore, ReportSource {
   rebuildAggregates(): Promise<number> {
     return sqliteCall(async () => {
       const s = this.ready();
+      this.histograms!.changed();
       const rebuild = this.db.transaction((): number => {
         s.clearTypeCounts.run();
         s.clearLeaderboard.run();
