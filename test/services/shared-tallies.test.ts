@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
 import { periodOf, type Period } from "../../src/domain/time.js";
 import { QueryService } from "../../src/services/queries.js";
 import type { UserTally } from "../../src/store/port.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { ForwardingStore } from "../support/forwarding-store.js";
+import { storedEvent } from "../support/stored-event.js";
 
 function pushEvent(id: string, userId: string) {
-  const base: ActivityEvent = {
-    id,
-    userId,
-    type: "PushEvent",
-    occurredAt: new Date("2024-04-03T10:00:00Z"),
-    repo: null,
-    category: null,
-    groups: [],
-    payload: null,
-  };
-  return { ...base, points: 2, fingerprint: fingerprintOf(base), ranked: true };
+  return storedEvent({ id, userId, type: "PushEvent", at: "2024-04-03T10:00:00Z", points: 2 });
 }
 
 /**

@@ -2,24 +2,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fingerprintOf, type ActivityEvent } from "../../src/domain/event.js";
 import { periodOf } from "../../src/domain/time.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { storedEvent } from "../support/stored-event.js";
 
 function pushes(userId: string, n: number, from = 0) {
-  return Array.from({ length: n }, (_, i) => {
-    const base: ActivityEvent = {
+  return Array.from({ length: n }, (_, i) =>
+    storedEvent({
       id: `${userId}-${from + i}`,
       userId,
       type: "PushEvent",
-      occurredAt: new Date("2024-04-03T10:00:00Z"),
-      repo: null,
-      category: null,
-      groups: [],
-      payload: null,
-    };
-    return { ...base, points: 1, fingerprint: fingerprintOf(base), ranked: true };
-  });
+      at: "2024-04-03T10:00:00Z",
+      points: 1,
+    }),
+  );
 }
 
 /**
