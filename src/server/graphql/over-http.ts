@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from "@apollo/server";
 import type { App } from "../../app/app.js";
 import { credentialFrom, type Authenticator } from "../policy/auth.js";
@@ -68,17 +68,15 @@ export function graphqlOverHttp(deps: GraphQLOverHttpDeps): (exchange: Exchange,
       refuseOperation(request, response, tooLong);
       return;
     }
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const caller = authenticator.identify(credentialFrom((name) => headers.get(name)));
+    // Node's header names are lower case already, as credentialFrom asks for them.
+    const caller = authenticator.identify(credentialFrom((name) => request.headers[name]));
     exchange.caller = caller;
     // The operation's type is not known before Apollo parses it: every request gets the deadline.
     const context = pipeline.context(caller, request.socket.remoteAddress, exchange.requestId);
+    // Apollo's copy of the headers is made only for the requests that go to Apollo.
     const viaApollo = (): Promise<HTTPGraphQLResponse> =>
       apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method, headers, search: url.search, body },
+        httpGraphQLRequest: { method, headers: headerMapOf(request.headers), search: url.search, body },
         context: async () => context,
       });
     const execution = inFlight.track(
@@ -131,8 +129,18 @@ async function send(response: ServerResponse, result: HTTPGraphQLResponse): Prom
   response.end();
 }
 
+function headerMapOf(headers: IncomingHttpHeaders): HeaderMap {
+  const map = new HeaderMap();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return map;
+}
+
 /** Why a POST's Content-Type is refused (415), or null for JSON in UTF-8 (the only charset JSON has). */
 function mediaTypeProblem(contentType: string): string | null {
+  // What nearly every client sends, answered without splitting it.
+  if (contentType === "application/json") return null;
   const [type, ...parameters] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (type !== "application/json") return "POST a JSON body with Content-Type: application/json";
   for (const parameter of parameters) {
