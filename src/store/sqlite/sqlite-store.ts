@@ -33,7 +33,7 @@ import type {
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { BoardHistograms, histogramOf, type BoardHistogram } from "./board-histograms.js";
 import { SqliteRollups } from "./rollups.js";
-import { SqliteStatements } from "./statements.js";
+import { readTieThenBeyond, SqliteStatements } from "./statements.js";
 import { sqliteCall } from "./errors.js";
 import { WriterThread } from "./writer.js";
 
@@ -260,7 +260,7 @@ export class SqliteStore implements EventStore, ReportSource {
       const rows =
         query.after === null
           ? s.leaderboardTop.all({ ...key, limit: query.limit })
-          : s.leaderboardPage.all({
+          : readTieThenBeyond(s.leaderboardPage, {
               ...key,
               afterValue: query.after.value,
               afterUser: query.after.userId,
@@ -280,9 +280,12 @@ export class SqliteStore implements EventStore, ReportSource {
     return sqliteCall(async () => {
       const s = this.ready();
       const key = boardKeyOf(query.period, query.type, query.scope ?? null);
-      const rows = s.leaderboardBefore
-        .all({ ...key, beforeValue: query.before.value, beforeUser: query.before.userId, limit: query.limit })
-        .reverse();
+      const rows = readTieThenBeyond(s.leaderboardBefore, {
+        ...key,
+        beforeValue: query.before.value,
+        beforeUser: query.before.userId,
+        limit: query.limit,
+      }).reverse();
       return rankPage(
         rows.map((row) => ({ userId: row.user_id, value: row.value })),
         startingInside(rows[0]?.value),

@@ -3,6 +3,31 @@ import type { BoardKey } from "../aggregates.js";
 import type { StoredReportCell } from "../report-cells.js";
 import type { EventRow } from "./sqlite-store.js";
 
+interface BoardRow {
+  user_id: string;
+  value: number;
+}
+
+/**
+ * Two ranges of a board's index read in turn: the rest of a tie, then the values beyond it.
+ * Parameters: the board's key, the position's, and `limit`.
+ */
+export interface TieThenBeyond {
+  readonly tie: Statement<[Record<string, unknown>], BoardRow>;
+  readonly beyond: Statement<[Record<string, unknown>], BoardRow>;
+}
+
+/** Up to `limit` rows of the two ranges, the tie's first. */
+export function readTieThenBeyond(
+  ranges: TieThenBeyond,
+  params: Record<string, unknown> & { limit: number },
+): BoardRow[] {
+  const rows = ranges.tie.all(params);
+  if (rows.length < params.limit)
+    rows.push(...ranges.beyond.all({ ...params, limit: params.limit - rows.length }));
+  return rows;
+}
+
 interface TallyRow {
   user_id: string;
   type: string;
@@ -32,9 +57,9 @@ export class SqliteStatements {
   readonly tallies: Statement<[{ users: string; window: string; bucket: string }], RawTallyRow>;
   readonly periodTally: Statement<[string, string, string], Omit<TallyRow, "user_id">>;
   readonly leaderboardTop: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
-  readonly leaderboardPage: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
+  readonly leaderboardPage: TieThenBeyond;
   readonly leaderboardValue: Statement<[BoardKey & { userId: string }], { value: number }>;
-  readonly leaderboardBefore: Statement<[Record<string, unknown>], { user_id: string; value: number }>;
+  readonly leaderboardBefore: TieThenBeyond;
   readonly countAbove: Statement<[BoardKey & { value: number }], { n: number }>;
   readonly countEqual: Statement<[BoardKey & { value: number }], { n: number }>;
   readonly boardSize: Statement<[BoardKey], { n: number }>;
@@ -94,33 +119,32 @@ export class SqliteStatements {
     );
     const sameBoard = "time_window = @window AND bucket = @bucket AND metric = @metric";
     // A page after a cursor, and the rows before a position, are each two ranges of the index
-    // (the rest of the cursor's tie, then the values beyond it), merged: one OR over both would
-    // make SQLite walk the board from its end to the cursor, O(rank).
+    // (the rest of the cursor's tie, then the values beyond it), read one after the other: one OR
+    // over both would make SQLite walk the board from its end to the cursor, O(rank), and one
+    // UNION ALL of both cost about four times two plain range reads (~0.065 ms against ~0.015 ms
+    // on the bench's 100,000-user board), mostly for nothing: on a board of many ties the rest of
+    // the tie alone fills the page.
     const board = (columns: string) =>
       `SELECT user_id, value FROM leaderboard WHERE ${sameBoard} AND ${columns}`;
-    const tieThenBeyond = (tie: string, tieOrder: string, beyond: string, order: string) =>
-      `SELECT user_id, value FROM (
-         SELECT * FROM (${board(tie)} ORDER BY ${tieOrder} LIMIT @limit)
-         UNION ALL
-         SELECT * FROM (${board(beyond)} ORDER BY ${order} LIMIT @limit))
-       ORDER BY ${order} LIMIT @limit`;
-    this.leaderboardTop = db.prepare(`${board("1")} ORDER BY value DESC, user_id ASC LIMIT @limit`);
-    this.leaderboardPage = db.prepare(
-      tieThenBeyond(
-        "value = @afterValue AND user_id > @afterUser",
-        "user_id ASC",
-        "value < @afterValue",
-        "value DESC, user_id ASC",
+    const tieThenBeyond = (tie: string, tieOrder: string, beyond: string, order: string) => ({
+      tie: db.prepare<[Record<string, unknown>], BoardRow>(`${board(tie)} ORDER BY ${tieOrder} LIMIT @limit`),
+      beyond: db.prepare<[Record<string, unknown>], BoardRow>(
+        `${board(beyond)} ORDER BY ${order} LIMIT @limit`,
       ),
+    });
+    this.leaderboardTop = db.prepare(`${board("1")} ORDER BY value DESC, user_id ASC LIMIT @limit`);
+    this.leaderboardPage = tieThenBeyond(
+      "value = @afterValue AND user_id > @afterUser",
+      "user_id ASC",
+      "value < @afterValue",
+      "value DESC, user_id ASC",
     );
     // The rows just above a position, nearest first (read backwards along the same index).
-    this.leaderboardBefore = db.prepare(
-      tieThenBeyond(
-        "value = @beforeValue AND user_id < @beforeUser",
-        "user_id DESC",
-        "value > @beforeValue",
-        "value ASC, user_id DESC",
-      ),
+    this.leaderboardBefore = tieThenBeyond(
+      "value = @beforeValue AND user_id < @beforeUser",
+      "user_id DESC",
+      "value > @beforeValue",
+      "value ASC, user_id DESC",
     );
     this.leaderboardValue = db.prepare(
       `SELECT value FROM leaderboard WHERE ${sameBoard} AND user_id = @userId`,
