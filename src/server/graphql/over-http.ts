@@ -122,6 +122,9 @@ async function send(response: ServerResponse, result: HTTPGraphQLResponse): Prom
       result.headers.get("content-type"),
       result.body.string,
     );
+    // With its length the response goes out as one write; without, Node sends it chunked, in
+    // three pieces gathered by writev (a third of a trivial query's CPU went to that syscall).
+    response.setHeader("content-length", Buffer.byteLength(result.body.string));
     response.end(result.body.string);
     return;
   }
