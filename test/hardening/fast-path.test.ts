@@ -9,6 +9,9 @@ import { OperationGate } from "../../src/server/policy/operation-gate.js";
 import { OperationPipeline } from "../../src/server/graphql/operation-pipeline.js";
 import { createRequestContext } from "../../src/server/graphql/request-context.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { ForwardingStore } from "../support/forwarding-store.js";
+import { clientGone } from "../../src/server/http/request-errors.js";
+import type { LeaderboardQuery, Standing } from "../../src/store/port.js";
 
 /** Raw POSTs, so that status, content type and bytes can be compared between the two paths. */
 async function post(
@@ -22,6 +25,18 @@ async function post(
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
+}
+
+/** A fast path of the server's app with an open gate, and its pipeline (to remember documents). */
+function fastPathOf(app: TestServer["instance"]["app"]) {
+  const gate = new OperationGate(
+    app.schema,
+    { keysConfigured: false, queriesRequireKey: false },
+    { maxDepth: 10, maxCost: 10_000, maxAliases: 30 },
+    null,
+  );
+  const pipeline = new OperationPipeline(app, gate);
+  return { pipeline, fast: new FastQueries(app.schema, pipeline) };
 }
 
 describe("the fast path for repeated queries", () => {
@@ -59,14 +74,7 @@ describe("the fast path for repeated queries", () => {
 
   it("runs only documents Apollo validated, only queries, only for plain JSON, and gives errors back to Apollo", async () => {
     const { app } = server.instance;
-    const gate = new OperationGate(
-      app.schema,
-      { keysConfigured: false, queriesRequireKey: false },
-      { maxDepth: 10, maxCost: 10_000, maxAliases: 30 },
-      null,
-    );
-    const pipeline = new OperationPipeline(app, gate);
-    const fast = new FastQueries(app.schema, pipeline);
+    const { pipeline, fast } = fastPathOf(app);
     const context = () => createRequestContext(app.services, ANONYMOUS, "127.0.0.1", "t", Deadline.none());
     const json = { contentType: "application/json", accept: undefined };
     const query = '{ score(userId: "alice") { score } }';
@@ -93,6 +101,60 @@ describe("the fast path for repeated queries", () => {
     expect((await server.gql('{ events(userId: "a") { nodes { id } } }')).data).toEqual({
       events: { nodes: [] },
     });
+  });
+
+  it("gives identical queries of one turn one execution, and a later one a fresh answer", async () => {
+    let reads = 0;
+    class CountingStore extends ForwardingStore {
+      override leaderboard(query: LeaderboardQuery): Promise<Standing[]> {
+        reads += 1;
+        return super.leaderboard(query);
+      }
+    }
+    const counted = await startTestServer({}, { decorateStore: (store) => new CountingStore(store) });
+    try {
+      const { app } = counted.instance;
+      const { pipeline, fast } = fastPathOf(app);
+      const context = () =>
+        createRequestContext(app.services, ANONYMOUS, "127.0.0.1", "t", new Deadline(10_000));
+      const json = { contentType: "application/json", accept: undefined };
+      const query = "{ leaderboard(first: 3) { nodes { userId value } } }";
+      pipeline.remember(query, parse(query));
+      const record = (id: string, userId: string) =>
+        counted.gql(`mutation { recordEvent(event: { id: "${id}", userId: "${userId}", type: "PushEvent",
+          occurredAt: "2024-01-01T00:00:00Z" }) { accepted } }`);
+      await record("s1", "alice");
+      reads = 0;
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => fast.run({ query }, json, context())),
+      );
+      expect(reads).toBe(1);
+      for (const answer of answers) expect(answer).toBe(answers[0]);
+      expect(answers[0]?.body).toEqual({
+        kind: "complete",
+        string: '{"data":{"leaderboard":{"nodes":[{"userId":"alice","value":2}]}}}\n',
+      });
+      // Another variable, another execution; a write acknowledged before asking is in the answer.
+      await record("s2", "bob");
+      await record("s3", "bob");
+      const after = await fast.run({ query }, json, context());
+      expect(reads).toBe(2);
+      expect(after?.body).toMatchObject({
+        string:
+          '{"data":{"leaderboard":{"nodes":[{"userId":"bob","value":4},{"userId":"alice","value":2}]}}}\n',
+      });
+      // A caller that leaves gets null (Apollo answers it, stopped by its deadline); the others their answer.
+      const leaving = context();
+      const [gone, staying] = await Promise.all([
+        fast.run({ query }, json, leaving),
+        fast.run({ query }, json, context()),
+        Promise.resolve().then(() => leaving.deadline.abort(clientGone())),
+      ]);
+      expect(gone).toBeNull();
+      expect(staying?.body).toEqual(after?.body);
+    } finally {
+      await counted.stop();
+    }
   });
 
   it("keeps the operation gate: a refused caller is answered by Apollo with its code", async () => {

@@ -1,5 +1,13 @@
 import { HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { getOperationAST, OperationTypeNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import {
+  getOperationAST,
+  OperationTypeNode,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from "graphql";
+import { ReadCoalescer } from "../../store/read-coalescer.js";
+import type { RequestError } from "../http/request-errors.js";
 import { CompiledQueries } from "./compiled-queries.js";
 import type { OperationPipeline } from "./operation-pipeline.js";
 import type { RequestContext } from "./request-context.js";
@@ -24,9 +32,20 @@ const JSON_TYPE = "application/json; charset=utf-8";
  *   safe, and the per-request DataLoaders make the second run cheap.
  * Anything else (mutations, GET, introspection through GraphiQL the first time, unusual Accept
  * headers, a document seen for the first time) goes to Apollo unchanged.
+ *
+ * Identical queries (the same text, operation and variables) that reach the fast path in one turn
+ * of the event loop share one execution and one serialized answer (store/read-coalescer.ts): the
+ * viewers of one dashboard or board ask for exactly the same thing, and each would otherwise run
+ * the same resolvers over the same rows and serialize the same JSON. Each caller still passes the
+ * gate on its own (keys, rate and cost limits), and the shared execution began after every one of
+ * them asked, so none misses a write acknowledged before it asked. Answers depend on nothing of
+ * the caller: resolvers see no caller. The execution has its own deadline, with the request
+ * timeout and CPU budget; it stops when every caller sharing it has left (its client gone or its
+ * own deadline passed). Its log lines carry the first caller's request id.
  */
 export class FastQueries {
   private readonly queries: CompiledQueries;
+  private readonly shared = new ReadCoalescer<HTTPGraphQLResponse | null>();
 
   constructor(
     schema: GraphQLSchema,
@@ -50,6 +69,28 @@ export class FastQueries {
     // The type before the gate: a mutation must not take ingest tokens here and again in Apollo.
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return null;
     if (this.pipeline.check(document, operation, request.variables ?? {}, context) !== null) return null;
+    const key = JSON.stringify([request.query, request.operationName, request.variables]);
+    const signal = context.deadline.signal;
+    try {
+      return await this.shared.read(
+        key,
+        (shared) => this.answer(document, request, this.sharedContext(context, shared)),
+        signal,
+      );
+    } catch (error) {
+      // This caller left (its client went, or its deadline passed): Apollo answers it as it
+      // answers any request whose deadline has stopped it, at once, since its resolvers check first.
+      if (signal.aborted) return null;
+      throw error;
+    }
+  }
+
+  /** The response to a query without errors; null when it has any (Apollo then answers). */
+  private async answer(
+    document: DocumentNode,
+    request: PlainRequest,
+    context: RequestContext,
+  ): Promise<HTTPGraphQLResponse | null> {
     const result: ExecutionResult = await this.queries.run(
       document,
       request.operationName,
@@ -63,6 +104,15 @@ export class FastQueries {
       // Apollo's own serialization of a result without errors or extensions.
       body: { kind: "complete", string: `${JSON.stringify({ data: result.data })}\n` },
     };
+  }
+
+  /** A context of the first caller's, with a deadline of its own that stops when every caller left. */
+  private sharedContext(first: RequestContext, signal: AbortSignal): RequestContext {
+    const context = this.pipeline.context(first.caller, undefined, first.requestId);
+    signal.addEventListener("abort", () => context.deadline.abort(signal.reason as RequestError), {
+      once: true,
+    });
+    return context;
   }
 }
 
