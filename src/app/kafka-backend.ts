@@ -60,6 +60,7 @@ export async function openKafkaBackend(
     const aggregator = new Aggregator(raw, deps.pubsub, deps.feed, {
       channel,
       warn,
+      localNotice: (notice) => applied.noticed(notice),
       applied: (_shard, records) => deps.metrics.aggregatedEvents.inc(records),
     });
     const consumer = new KafkaLogConsumer(options, { maxBatch: 1000, maxBuffered: 50_000, warn });

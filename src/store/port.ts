@@ -264,8 +264,15 @@ export type ShardApplied = AppendResult;
  */
 export interface ShardWriter {
   readonly shard: number;
-  /** Applies records of this log partition, in offset order. */
-  apply(records: readonly LogRecord[]): Promise<ShardApplied>;
+  /**
+   * Applies records of this log partition, in offset order. `visible`, when given, is called once
+   * with the outcomes as soon as every row that readers see is written (the claims, the history,
+   * the counts, boards and report cells), before the writer's own bookkeeping (its progress row),
+   * so that `wait: APPLIED` need not wait for a round trip that no reader depends on. The promise
+   * still resolves only after everything is written; if it rejects after `visible` was called,
+   * the records are applied again, which the fences make harmless, with the same outcomes.
+   */
+  apply(records: readonly LogRecord[], visible?: (applied: ShardApplied) => void): Promise<ShardApplied>;
 }
 
 /** A store fed by the event log: aggregators own its rows, one writer per log partition. */

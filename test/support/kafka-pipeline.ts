@@ -8,6 +8,7 @@ import { Aggregator } from "../../src/services/log/aggregator.js";
 import { AppliedWaiter } from "../../src/services/log/applied-waiter.js";
 import { LoggedRecorder } from "../../src/services/log/logged-recorder.js";
 import { appliedChannel } from "../../src/services/log/notices.js";
+import type { AppliedNotice } from "../../src/services/log/ports.js";
 import { KafkaLogConsumer } from "../../src/services/kafka/kafka-consumer.js";
 import { KafkaEventLog } from "../../src/services/kafka/kafka-log.js";
 import type { KafkaLogOptions } from "../../src/services/kafka/options.js";
@@ -40,7 +41,13 @@ export async function startKafkaPipeline(
   target: KafkaTarget,
   topic: { name: string; partitions: number },
   store: CassandraLogFedStore,
-  settings: { pubsub?: PubSub; group?: string; warn?: (message: string, error?: unknown) => void } = {},
+  settings: {
+    pubsub?: PubSub;
+    group?: string;
+    warn?: (message: string, error?: unknown) => void;
+    /** Aggregators hand notices to this process's waiter directly, as `serve --aggregate` does. */
+    localNotices?: boolean;
+  } = {},
 ): Promise<KafkaPipeline> {
   const options: KafkaLogOptions = {
     brokers: target.brokers,
@@ -62,7 +69,11 @@ export async function startKafkaPipeline(
   const feed = new ChangeFeed(pubsub, quiet);
 
   const startAggregator = async (): Promise<RunningAggregator> => {
-    const aggregator = new Aggregator(store, pubsub, feed, { channel, warn });
+    const aggregator = new Aggregator(store, pubsub, feed, {
+      channel,
+      warn,
+      ...(settings.localNotices ? { localNotice: (notice: AppliedNotice) => waiter.noticed(notice) } : {}),
+    });
     const consumer = new KafkaLogConsumer(options, { maxBatch: 500, maxBuffered: 20_000, warn });
     await consumer.start(aggregator);
     const running: RunningAggregator = {

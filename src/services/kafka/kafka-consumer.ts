@@ -31,6 +31,8 @@ interface PartitionState {
    */
   expected: number | null;
   running: boolean;
+  /** A start of the worker is scheduled for the end of the current delivery (see take). */
+  kickScheduled: boolean;
   /** False until the handler has taken the partition over. */
   ready: boolean;
   revoked: boolean;
@@ -187,6 +189,7 @@ export class KafkaLogConsumer implements LogConsumer {
         queue: [],
         expected: null,
         running: false,
+        kickScheduled: false,
         ready: false,
         revoked: false,
         idle: Promise.resolve(),
@@ -261,7 +264,16 @@ export class KafkaLogConsumer implements LogConsumer {
     state.expected = Number(message.offset) + 1;
     this.buffered += 1;
     if (this.buffered >= this.settings.maxBuffered) this.stream?.pause();
-    this.kick(state);
+    // The stream hands over a fetch response's records one by one, synchronously: starting the
+    // worker at the first would apply it alone and leave the rest of the response for a second
+    // apply a whole Cassandra round trip later. Started once the delivery is over, the worker
+    // takes the response's records as one batch.
+    if (state.kickScheduled) return;
+    state.kickScheduled = true;
+    queueMicrotask(() => {
+      state.kickScheduled = false;
+      this.kick(state);
+    });
   }
 
   private kick(state: PartitionState): void {

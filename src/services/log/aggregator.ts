@@ -1,4 +1,4 @@
-import type { LogFedStore, LogRecord, ShardWriter } from "../../store/port.js";
+import type { AppendOutcome, LogFedStore, LogRecord, ShardWriter } from "../../store/port.js";
 import { sleep } from "../abortable.js";
 import type { ChangeFeed } from "../live/change-feed.js";
 import type { PubSub } from "../pubsub.js";
@@ -12,6 +12,13 @@ export interface AggregatorHooks {
   readonly warn: (message: string, error?: unknown) => void;
   /** After each applied batch: for metrics. */
   readonly applied?: (shard: number, records: number) => void;
+  /**
+   * The applied-waiter of this process (`serve --aggregate`), told of each batch directly as well
+   * as through the pub/sub: the in-process bus delivers on a later turn of the event loop, which
+   * costs a `wait: APPLIED` caller a whole turn of a busy loop (12 ms at the median, 40 ms at p95
+   * at 32 clients). A waiter that hears a notice twice ignores the second.
+   */
+  readonly localNotice?: (notice: AppliedNotice) => void;
   /** Test seam for fault tests: called between a batch's writes and its commit. */
   readonly afterApply?: (shard: number, records: readonly LogRecord[]) => Promise<void>;
 }
@@ -61,25 +68,46 @@ export class Aggregator implements ShardHandler {
   async apply(shard: number, records: readonly LogRecord[]): Promise<void> {
     const writer = this.writers.get(shard);
     if (writer === undefined) throw new Error(`aggregator: partition ${shard} is not owned by this process`);
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (first === undefined || last === undefined) return;
-    const { outcomes, changes } = await writer.apply(records);
+    if (records.length === 0) return;
+    // The notice goes out as soon as every row readers see is written (before the writer's
+    // progress row): a waiter then answers APPLIED one Cassandra round trip earlier.
+    let announced: Promise<void> | null = null;
+    const { outcomes, changes } = await writer.apply(records, ({ outcomes }) => {
+      announced = this.announce(shard, records, outcomes);
+    });
+    // A writer that does not report visibility early is announced once it is done.
+    announced ??= this.announce(shard, records, outcomes);
     await this.hooks.afterApply?.(shard, records);
     this.hooks.applied?.(shard, records.length);
-    const notice: AppliedNotice = {
-      shard,
-      fromOffset: first.offset,
-      toOffset: last.offset,
-      notInserted: outcomes.flatMap((outcome, i) =>
-        outcome === "inserted" ? [] : [[records[i]!.offset, outcome] as const],
-      ),
-    };
+    // The change feed only after the whole apply: a batch that fails after its notice is applied
+    // again, and its live updates would otherwise be pushed twice.
     this.feed.publish(
       records.filter((_, i) => outcomes[i] === "inserted").map((record) => record.event),
       changes,
     );
-    await publishNotice(this.pubsub, this.hooks.channel, notice).catch((error: unknown) =>
+    await announced;
+  }
+
+  /** Tells this process's waiter at once, and every API instance through the pub/sub. */
+  private announce(
+    shard: number,
+    records: readonly LogRecord[],
+    outcomes: readonly AppendOutcome[],
+  ): Promise<void> {
+    const notice: AppliedNotice = {
+      shard,
+      fromOffset: records[0]!.offset,
+      toOffset: records[records.length - 1]!.offset,
+      notInserted: outcomes.flatMap((outcome, i) =>
+        outcome === "inserted" ? [] : [[records[i]!.offset, outcome] as const],
+      ),
+    };
+    try {
+      this.hooks.localNotice?.(notice);
+    } catch (error) {
+      this.hooks.warn("aggregator: applied notice not handed to this process's waiter", error);
+    }
+    return publishNotice(this.pubsub, this.hooks.channel, notice).catch((error: unknown) =>
       this.hooks.warn("aggregator: applied notice not published", error),
     );
   }

@@ -13,6 +13,12 @@ export interface AppliedWaiterOptions {
   readonly warn: (message: string, error?: unknown) => void;
 }
 
+/**
+ * How many of the newest kept notices are compared with an incoming one: the copy that comes
+ * through the pub/sub follows the direct one within a few turns of the event loop.
+ */
+const DUPLICATE_SCAN = 64;
+
 interface Pending {
   readonly event: StoredEvent;
   readonly since: number;
@@ -45,7 +51,7 @@ export class AppliedWaiter {
     listenForNotices(
       this.pubsub,
       this.options.channel,
-      (notice) => this.onNotice(notice),
+      (notice) => this.noticed(notice),
       () => this.options.warn(`a message on ${this.options.channel} is not an applied notice; skipped`),
     ).then(
       (unlisten) => {
@@ -94,9 +100,13 @@ export class AppliedWaiter {
     return result;
   }
 
-  private onNotice(notice: AppliedNotice): void {
+  /**
+   * Resolves the waits a notice covers: from the pub/sub, or directly from an aggregator in this
+   * process. The same notice may come both ways; the second finds nothing left to resolve.
+   */
+  noticed(notice: AppliedNotice): void {
     const now = Date.now();
-    this.recent.push({ at: now, notice });
+    if (!this.heard(notice)) this.recent.push({ at: now, notice });
     while (this.recent.length > 0 && this.recent[0]!.at < now - this.options.recentMs) this.recent.shift();
     const byOffset = this.pending.get(notice.shard);
     if (!byOffset) return;
@@ -106,6 +116,20 @@ export class AppliedWaiter {
       byOffset.delete(offset);
       for (const wait of waits) wait.resolve(exceptions.get(offset) ?? "inserted");
     }
+  }
+
+  /** Whether one of the last notices kept is this one (it came directly and by the pub/sub). */
+  private heard(notice: AppliedNotice): boolean {
+    for (let i = this.recent.length - 1; i >= Math.max(0, this.recent.length - DUPLICATE_SCAN); i--) {
+      const kept = this.recent[i]!.notice;
+      if (
+        kept.shard === notice.shard &&
+        kept.fromOffset === notice.fromOffset &&
+        kept.toOffset === notice.toOffset
+      )
+        return true;
+    }
+    return false;
   }
 
   private fromRecent(shard: number, offset: number): AppendOutcome | null {

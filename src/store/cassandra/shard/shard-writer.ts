@@ -121,7 +121,10 @@ export class CassandraShardWriter implements ShardWriter {
     this.boardValues = new Lru(settings.cacheSize);
   }
 
-  async apply(records: readonly LogRecord[]): Promise<ShardApplied> {
+  async apply(
+    records: readonly LogRecord[],
+    visible?: (applied: ShardApplied) => void,
+  ): Promise<ShardApplied> {
     const last = records[records.length - 1];
     if (last === undefined) return { outcomes: [], changes: [] };
     // The fences count a record once only if records come in strictly increasing offsets.
@@ -150,6 +153,7 @@ export class CassandraShardWriter implements ShardWriter {
     };
     const plan = planAggregates(decision.counted, this.epoch, stored, this.settings.daySplitEvents);
     let boardWrites: BoardValuesWrite[];
+    let applied: ShardApplied;
     try {
       boardWrites = planBoardValues(
         plan.boardSteps,
@@ -173,6 +177,11 @@ export class CassandraShardWriter implements ShardWriter {
       await this.write([...statements.first, ...statements.boardValues]);
       await this.settings.afterWriteStep?.(this.shard, "log-cells-boards");
       await this.write(statements.counts, true);
+      // Every row a reader sees is written: the outcomes may be announced now. The progress row
+      // below only tells pollers (applied-waiter.ts) how far the partition is applied, so it must
+      // not come before the counts, but nothing needs to wait for it before hearing the outcomes.
+      applied = { outcomes: decision.outcomes, changes: plan.typeCounts.map(tallyChange) };
+      visible?.(applied);
       await this.settings.afterWriteStep?.(this.shard, "type-counts");
       const fence = fenceOf(last.offset, this.epoch);
       await this.ctx.client.execute(this.ctx.sql.progressWrite, [this.shard, last.offset, fence, fence], {
@@ -192,7 +201,7 @@ export class CassandraShardWriter implements ShardWriter {
     this.remember(plan, typeState, cellState, rollupState);
     for (const [id, board] of boardState) this.boardValues.set(id, board);
     for (const write of boardWrites) this.boardValues.set(boardKeyId(write), write.after);
-    return { outcomes: decision.outcomes, changes: plan.typeCounts.map(tallyChange) };
+    return applied;
   }
 
   /**
