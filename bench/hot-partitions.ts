@@ -144,8 +144,17 @@ console.log(
   `largest partition, bytes written (every write), a day of this mix: ${largest}: ${scaled(largestBytes)}`,
 );
 console.log(`largest partition, live bytes (each row once): ${largestLive}: ${scaled(largestLiveBytes)}`);
-// The report cells' own figure (cql/009 sizes its buckets by it).
-const [largestCells, largestCellsBytes] = largestOf(
-  new Map([...sizes.live()].filter(([key]) => key.startsWith("report_cell_buckets "))),
-);
-console.log(`largest report cells partition, live bytes: ${largestCells}: ${scaled(largestCellsBytes)}`);
+// Per table, live and written: the figures cql/009 and cql/011 size their buckets by.
+const live = sizes.live();
+const tables = [...new Set([...sizes.written.keys()].map((key) => key.split(" ", 1)[0]!))].sort();
+const mb = (bytes: number): string => `${((bytes * scale) / 1e6).toFixed(1)} MB`;
+console.log("largest partition per table at 100M events/day (scaled by events), live / written:");
+for (const table of tables) {
+  const ofTable = (bytes: Map<string, number>): Map<string, number> =>
+    new Map([...bytes].filter(([key]) => key.startsWith(`${table} `)));
+  const [liveKey, liveBytes] = largestOf(ofTable(live));
+  const [, writtenBytes] = largestOf(ofTable(sizes.written));
+  console.log(
+    `  ${table}: live ${mb(liveBytes)} (${liveKey.slice(table.length + 1)}), written ${mb(writtenBytes)}`,
+  );
+}
