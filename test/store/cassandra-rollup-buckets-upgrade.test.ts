@@ -12,6 +12,7 @@ import type { ReportScope } from "../../src/store/port.js";
 import { event } from "../contract/store-contract.js";
 import { cassandraForTests, uniqueKeyspace } from "../support/cassandra.js";
 import { InProcessLog } from "../support/in-process-log.js";
+import { backToLayout10 } from "../support/legacy-rollups.js";
 import { expectExactAggregates, rollupLines } from "../support/log-fed-truth.js";
 
 const target = await cassandraForTests();
@@ -68,35 +69,7 @@ describe.skipIf(target === null)(
       expect(expected["group days"]!.length).toBeGreaterThan(10);
 
       // What the previous version left: the buckets' rows merged into report_rollups, layout 10.
-      const merged = new Map<
-        string,
-        { key: unknown[]; events: number; points: number; fence: number; users: Set<string> }
-      >();
-      const stored = await client.execute(`SELECT * FROM ${ks}.report_rollup_buckets`, [], {
-        fetchSize: 5000,
-      });
-      for (const row of stored.rows) {
-        const period = String(row["period"]);
-        const key = [period.slice(0, 7), period, row["scope"], row["shard"], row["type"], row["group_name"]];
-        const id = JSON.stringify(key);
-        const m = merged.get(id) ?? { key, events: 0, points: 0, fence: 0, users: new Set<string>() };
-        m.events += Number(row["events"]);
-        m.points += Number(row["points"]);
-        m.fence = Math.max(m.fence, Number(row["fence"]));
-        for (const user of (row["users"] as string[] | null) ?? []) m.users.add(user);
-        merged.set(id, m);
-      }
-      for (const { key, events: sum, points, fence, users } of merged.values()) {
-        await client.execute(
-          `UPDATE ${ks}.report_rollups USING TIMESTAMP ?
-           SET events = ?, points = ?, fence = ?, users = users + ?, users_count = ?
-           WHERE month = ? AND day = ? AND scope = ? AND shard = ? AND type = ? AND group_name = ?`,
-          [fence, sum, points, fence, [...users], users.size, ...key],
-          { prepare: true },
-        );
-      }
-      await client.execute(`TRUNCATE ${ks}.report_rollup_buckets`);
-      await client.execute(`UPDATE ${ks}.meta SET value = 10 WHERE name = 'aggregates'`);
+      await backToLayout10(client, ks);
 
       const upgraded = fresh();
       expect(await reads(upgraded)).toEqual(expected);

@@ -2,12 +2,12 @@ import { fnv1aOf } from "./cell-buckets.js";
 
 /**
  * Buckets of a day's rollups of one scope and shard in report_rollup_buckets (cql/011 says why 16
- * and 128). Stored rows are placed by them: changing either strands them, so they may only change
+ * and 256). Stored rows are placed by them: changing either strands them, so they may only change
  * with a new layout and a rebuild.
  */
 export const DAY_ROLLUP_BUCKETS = 16;
 /** Buckets of a month's rollup rows of one scope and shard: a month's sets grow all month. */
-export const MONTH_ROLLUP_BUCKETS = 128;
+export const MONTH_ROLLUP_BUCKETS = 256;
 
 /** Whether a rollup period is a whole month (YYYY-MM) rather than a day (YYYY-MM-DD). */
 export function isMonthPeriod(period: string): boolean {
