@@ -282,7 +282,9 @@ export class CassandraShardWriter implements ShardWriter {
 
   /**
    * The rollup partitions (day or month, scope, bucket: cql/011) of this shard that the records
-   * touch, whole, with their sets of users: cached, else read.
+   * touch, whole, with their sets of users: cached, else read, one request per (day or month,
+   * scope) for all its missing buckets (bucket IN ?). A partition not stored is kept as empty: as
+   * its only writer, this writer knows it is.
    */
   private async loadRollups(
     records: readonly LogRecord[],
@@ -292,25 +294,35 @@ export class CassandraShardWriter implements ShardWriter {
     const keys = records.flatMap(({ event }) => reportCellKeys(event).flatMap(rollupKeysOf));
     const missing = cachedOrMissing(keys, rollupPartitionId, this.rollups, state);
     if (state.size > 0) seen.cached = true;
-    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, { day, scope, bucket }]) => {
+    const byPeriod = new Map<string, { day: string; scope: ReportScope; buckets: number[] }>();
+    for (const { day, scope, bucket } of missing.values()) {
+      const id = `${day}\u0000${scope}`;
+      let read = byPeriod.get(id);
+      if (!read) byPeriod.set(id, (read = { day, scope, buckets: [] }));
+      read.buckets.push(bucket);
+    }
+    await mapConcurrent([...byPeriod.values()], this.ctx.concurrency, async ({ day, scope, buckets }) => {
+      const partitions = new Map(
+        buckets.map((bucket) => [bucket, new Map<string, ReportRollupState>()] as const),
+      );
       const result = await this.ctx.client.execute(
-        this.ctx.sql.rollupsOfBucket,
-        [day, scope, this.shard, bucket],
+        this.ctx.sql.rollupsOfPeriodBuckets,
+        [day, scope, this.shard, buckets],
         { prepare: true, isIdempotent: true, fetchSize: 5000 },
       );
-      const rows = new Map<string, ReportRollupState>();
       for await (const row of result) {
+        const bucket = toNumber(row["bucket"]);
         const key = { day, scope, bucket, type: toText(row["type"]), group: toText(row["group_name"]) };
         const fence = toNumber(row["fence"]);
         seen.highest = Math.max(seen.highest, fence);
-        rows.set(rollupId(key), {
+        partitions.get(bucket)?.set(rollupId(key), {
           events: toNumber(row["events"]),
           points: toNumber(row["points"]),
           fence,
           users: new Set((row["users"] as string[] | null) ?? []),
         });
       }
-      state.set(id, rows);
+      for (const [bucket, rows] of partitions) state.set(rollupPartitionId({ day, scope, bucket }), rows);
     });
     return state;
   }

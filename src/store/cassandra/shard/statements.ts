@@ -27,7 +27,7 @@ export class ShardCql {
   readonly cellsOfBuckets: string;
   readonly legacyCellsOfShard: string;
   readonly insertCell: string;
-  readonly rollupsOfBucket: string;
+  readonly rollupsOfPeriodBuckets: string;
   readonly rollupsOfBuckets: string;
   readonly rollupCountsOfBuckets: string;
   readonly insertRollup: string;
@@ -108,13 +108,14 @@ export class ShardCql {
     // A keyspace not rebuilt since cql/009 still has its cells in report_cells, one partition per shard.
     this.legacyCellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ?`;
-    // report_rollup_buckets (cql/011): the writer reads a whole bucket partition of a day or month
-    // with its sets; reports read every bucket of some periods of one shard in one request
+    // report_rollup_buckets (cql/011): the writer reads the bucket partitions of a day or month
+    // that a batch touches, whole, with their sets, in one request (as it read a day's slice
+    // before the buckets, not a request per bucket: a cold batch touches hundreds); reports read every bucket of some periods of one shard in one request
     // (periods and buckets as IN lists), with the sets when they must join rows and with the
     // counts alone when they only add them.
     const rollupBucket = "period = ? AND scope = ? AND shard = ? AND bucket = ?";
-    this.rollupsOfBucket = `SELECT type, group_name, events, points, fence, users FROM ${ks}.report_rollup_buckets
-      WHERE ${rollupBucket}`;
+    this.rollupsOfPeriodBuckets = `SELECT bucket, type, group_name, events, points, fence, users
+      FROM ${ks}.report_rollup_buckets WHERE period = ? AND scope = ? AND shard = ? AND bucket IN ?`;
     this.rollupsOfBuckets = `SELECT period, type, group_name, events, points, users FROM ${ks}.report_rollup_buckets
       WHERE period IN ? AND scope = ? AND shard = ? AND bucket IN ?`;
     this.rollupCountsOfBuckets = `SELECT period, type, group_name, events, points, users_count
