@@ -17,6 +17,7 @@ import { DEFAULT_DAY_SPLIT_EVENTS } from "../src/store/cassandra/shard/plan.js";
 import { PartitionSizes } from "./partition-sizes.js";
 import { plannedWrites, recordsByPartition } from "./planned-writes.js";
 import type { StoredEvent } from "../src/store/port.js";
+import { mixSource } from "./zipf-mix.js";
 
 const { values } = parseArgs({
   options: {
@@ -32,49 +33,7 @@ const SHARDS = Number(values.shards);
 const BATCH = Number(values.batch);
 const PER_DAY = 100_000_000;
 
-const MIX: [string, number, number][] = [
-  // type, share, weight (points)
-  ["PushEvent", 0.5, 2],
-  ["CreateEvent", 0.12, 1],
-  ["WatchEvent", 0.1, 1],
-  ["PullRequestEvent", 0.08, 10],
-  ["IssueCommentEvent", 0.07, 2],
-  ["IssuesEvent", 0.04, 4],
-  ["DeleteEvent", 0.03, 0],
-  ["ForkEvent", 0.03, 1],
-  ["PullRequestReviewEvent", 0.03, 6],
-];
-
-let seed = 42;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-
-/** Zipf-like user choice: cumulative weights 1/rank^1.1, searched by bisection. */
-const cumulative = new Float64Array(USERS);
-let total = 0;
-for (let rank = 0; rank < USERS; rank++) cumulative[rank] = total += 1 / (rank + 1) ** 1.1;
-function pickUser(): number {
-  const target = random() * total;
-  let lo = 0;
-  let hi = USERS - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulative[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function pickType(): [string, number] {
-  let r = random();
-  for (const [type, share, points] of MIX) {
-    if ((r -= share) <= 0) return [type, points];
-  }
-  return [MIX[0]![0], MIX[0]![2]];
-}
+const { random, pickUser, pickType } = mixSource(USERS);
 
 const started = Date.now();
 const events: StoredEvent[] = [];
@@ -144,8 +103,31 @@ console.log(
   `largest partition, bytes written (every write), a day of this mix: ${largest}: ${scaled(largestBytes)}`,
 );
 console.log(`largest partition, live bytes (each row once): ${largestLive}: ${scaled(largestLiveBytes)}`);
-// The report cells' own figure (cql/009 sizes its buckets by it).
-const [largestCells, largestCellsBytes] = largestOf(
-  new Map([...sizes.live()].filter(([key]) => key.startsWith("report_cell_buckets "))),
+// Per table, live and written: the figures cql/009 and cql/011 size their buckets by.
+const live = sizes.live();
+const tables = [...new Set([...sizes.written.keys()].map((key) => key.split(" ", 1)[0]!))].sort();
+const mb = (bytes: number): string => `${((bytes * scale) / 1e6).toFixed(1)} MB`;
+console.log("largest partition per table at 100M events/day (scaled by events), live / written:");
+for (const table of tables) {
+  const ofTable = (bytes: Map<string, number>): Map<string, number> =>
+    new Map([...bytes].filter(([key]) => key.startsWith(`${table} `)));
+  const [liveKey, liveBytes] = largestOf(ofTable(live));
+  const [, writtenBytes] = largestOf(ofTable(sizes.written));
+  console.log(
+    `  ${table}: live ${mb(liveBytes)} (${liveKey.slice(table.length + 1)}), written ${mb(writtenBytes)}`,
+  );
+}
+// A month's rollup partitions (cql/011) grow all month; one day of them is what this sample shows
+// (bench/rollup-month-growth.ts measures how much a month adds).
+const [monthKey, monthBytes] = largestOf(
+  new Map([...live].filter(([key]) => /^report_rollup_buckets \["\d{4}-\d{2}",/.test(key))),
 );
-console.log(`largest report cells partition, live bytes: ${largestCells}: ${scaled(largestCellsBytes)}`);
+// The mean of that month's buckets of the same scope and shard: with a few dozen users per bucket
+// in this sample, the largest bucket is above the mean by chance more than it would be at scale.
+const monthPrefix = monthKey.slice(0, monthKey.lastIndexOf(",") + 1);
+const siblings = [...live].filter(([key]) => key.startsWith(monthPrefix));
+const meanBytes = siblings.reduce((sum, [, bytes]) => sum + bytes, 0) / siblings.length;
+console.log(
+  `largest month partition of report_rollup_buckets after one day, live: ${monthKey}: ${mb(monthBytes)} ` +
+    `(mean of its ${siblings.length} buckets ${mb(meanBytes)})`,
+);

@@ -27,7 +27,8 @@ const SHAPES: Record<string, RowShape> = {
   "INSERT days_by_user": { key: [0, 1] },
   "UPDATE days_by_user": { key: [2, 3], added: 1 },
   "INSERT report_cell_buckets": { key: range(0, 8) },
-  "UPDATE report_rollups": { key: range(5, 11), added: 4 },
+  // Params: timestamp, events, points, fence, added users, users_count, then the key (cql/011).
+  "UPDATE report_rollup_buckets": { key: range(6, 12), added: 4 },
   "INSERT board_shards": { key: range(0, 6) },
   "DELETE board_shards": { key: [1, 2, 3, 4, 6], deletes: 5 },
   "INSERT board_values": { key: range(0, 4) },

@@ -12,7 +12,7 @@ describe("cql/ migrations", () => {
       keyspace: "ks_test",
       replication: { class: "NetworkTopologyStrategy", dataCenters: { dc1: 3, dc2: 2 } },
     });
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const all = migrations.flatMap((m) => m.statements);
     expect(all.join("\n")).not.toContain("{{");
     expect(all[0]).toContain("{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 2}");
@@ -41,10 +41,10 @@ describe.skipIf(target === null)("cassandra: migrate()", { timeout: 180_000 }, (
       };
       const applied = await Promise.all(clients.map((client) => runMigrations(client, migrationTarget)));
       // One process applied every version; the other waited for the lease and found nothing to do.
-      expect(applied.flat().sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(applied.flat().sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
       const rows = await clients[0]!.execute(`SELECT version FROM ${options.keyspace}.schema_migrations`);
       expect(rows.rows.map((r) => Number(r["version"])).sort((a, b) => a - b)).toEqual([
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
       ]);
       expect(await runMigrations(clients[1]!, migrationTarget)).toEqual([]);
       const tables = await clients[0]!.execute(
@@ -52,8 +52,9 @@ describe.skipIf(target === null)("cassandra: migrate()", { timeout: 180_000 }, (
         [options.keyspace],
       );
       // schema_migrations, the 8 tables of 001-003, the 5 log-fed tables of 004, board_values (005)
-      // report_rollups (007), events_by_user_quarter (008) and report_cell_buckets (009).
-      expect(tables.rowLength).toBe(18);
+      // report_rollups (007), events_by_user_quarter (008), report_cell_buckets (009) and
+      // report_rollup_buckets (011).
+      expect(tables.rowLength).toBe(19);
     } finally {
       await clients[0]!.execute(`DROP KEYSPACE IF EXISTS ${options.keyspace}`);
       await Promise.all(clients.map((client) => client.shutdown()));

@@ -1,15 +1,16 @@
 /**
  * Brute-force truth for the log-fed Cassandra store: from the events that must be counted, every
- * row that must exist in `type_counts`, `board_shards`, `report_cell_buckets` and `report_rollups`, compared with a full
+ * row that must exist in `type_counts`, `board_shards`, `report_cell_buckets` and `report_rollup_buckets`, compared with a full
  * scan of those tables. Exact equality of the row sets also proves there is no stale board row
  * (a user held twice on a board) and no row counted twice.
  */
 import { decodeHistogram } from "../../src/store/cassandra/shard/board-values.js";
 import { cellBucketOf } from "../../src/store/cassandra/shard/cell-buckets.js";
+import { rollupBucketOf } from "../../src/store/cassandra/shard/rollup-buckets.js";
 import type { Admin } from "@platformatic/kafka";
 import { expect } from "vitest";
 import { periodsContaining } from "../../src/domain/time.js";
-import type { StoredEvent } from "../../src/store/port.js";
+import type { ReportRollup, StoredEvent } from "../../src/store/port.js";
 import type { Client } from "../../src/store/cassandra/options.js";
 
 type Row = Record<string, unknown>;
@@ -27,6 +28,7 @@ export const LOG_FED_TABLES = [
   "report_cells",
   "report_cell_buckets",
   "report_rollups",
+  "report_rollup_buckets",
   "log_progress",
 ] as const;
 
@@ -46,7 +48,8 @@ export interface ExpectedRows {
   readonly reportCells: string[];
   /**
    * The cells summed over categories and users, with the count and the sorted ids of their users
-   * (cql/007, cql/010), per day and per month (the month row's day is the month).
+   * (cql/007, cql/010), per day and per month (the month row's period is the month), per bucket of
+   * their users (cql/011).
    */
   readonly reportRollups: string[];
 }
@@ -101,7 +104,9 @@ export function expectedRows(events: readonly StoredEvent[], shardOf: ShardOf): 
       c.points += event.points;
       cells.set(key, c);
       for (const dayOrMonth of [day, day.slice(0, 7)]) {
-        const rollupKey = [dayOrMonth, scope, shard, event.type, group].join("|");
+        // The bucket each user of a rollup must be in (cql/011).
+        const bucket = rollupBucketOf({ day: dayOrMonth, userId: event.userId, type: event.type, group });
+        const rollupKey = [dayOrMonth, scope, shard, bucket, event.type, group].join("|");
         const r = rollups.get(rollupKey) ?? { events: 0, points: 0, users: new Set<string>() };
         r.events += 1;
         r.points += event.points;
@@ -175,9 +180,9 @@ export async function storedRows(client: Client, keyspace: string): Promise<Expe
       `${[r["day"], r["scope"], r["shard"], r["bucket"], r["user_id"], r["type"], r["category"], r["group_name"]].join("|")}=` +
       `${num(r["events"])},${num(r["points"])}`,
   );
-  const reportRollups = (await all(`SELECT * FROM ${keyspace}.report_rollups`)).map(
+  const reportRollups = (await all(`SELECT * FROM ${keyspace}.report_rollup_buckets`)).map(
     (r) =>
-      `${[r["day"], r["scope"], r["shard"], r["type"], r["group_name"]].join("|")}=` +
+      `${[r["period"], r["scope"], r["shard"], r["bucket"], r["type"], r["group_name"]].join("|")}=` +
       `${num(r["events"])},${num(r["points"])},${num(r["users_count"])},` +
       [...((r["users"] as string[] | null) ?? [])].sort().join(" "),
   );
@@ -261,4 +266,22 @@ export async function wholeLogApplied(
   return (ends?.partitions ?? []).every(
     (p) => Number(p.offset) === 0 || progressOf.get(p.partitionIndex) === Number(p.offset) - 1,
   );
+}
+
+/**
+ * Rollups as lines `period|type|group=events,points,users`, summed over shards and buckets the way
+ * a report sums them: sets joined, counts added (each shard's and bucket's users are disjoint).
+ */
+export function rollupLines(rollups: readonly ReportRollup[]): string[] {
+  const rows = new Map<string, { events: number; points: number; ids: Set<string>; counted: number }>();
+  for (const r of rollups) {
+    const key = `${r.day}|${r.type}|${r.group ?? ""}`;
+    const s = rows.get(key) ?? { events: 0, points: 0, ids: new Set<string>(), counted: 0 };
+    s.events += r.events;
+    s.points += r.points;
+    if ("count" in r.users) s.counted += r.users.count;
+    else if ("ids" in r.users) for (const id of r.users.ids) s.ids.add(id);
+    rows.set(key, s);
+  }
+  return [...rows].map(([k, s]) => `${k}=${s.events},${s.points},${s.ids.size + s.counted}`).sort();
 }

@@ -29,6 +29,7 @@ import { checkKeyspaceName } from "./keyspace.js";
 import { createClient, DEV_REPLICATION, type CassandraStoreOptions, type Client } from "./options.js";
 import { BoardReader } from "./shard/board-read.js";
 import { CELL_BUCKETS } from "./shard/cell-buckets.js";
+import { allRollupBuckets } from "./shard/rollup-buckets.js";
 import { storedCellOf } from "./shard/cell-rows.js";
 import { DEFAULT_DAY_SPLIT_EVENTS, standingOf } from "./shard/plan.js";
 import { rollupsOfCells } from "./shard/rollups.js";
@@ -223,11 +224,12 @@ export class CassandraLogFedStore implements LogFedStore {
   }
 
   /**
-   * Every shard's rollups of the days and scope (cql/007): a few rows per day and shard instead of
-   * a row per user, and one slice read per month and shard; asked for counts, only the sets' sizes
-   * (cql/010), so no set is read. A keyspace whose rollups are not kept yet (written before cql/007
-   * and not rebuilt) has them summed from its cells, one without counts (before cql/010) has its
-   * sets read, so reports stay exact through the upgrades.
+   * Every shard's rollups of the days and scope: every bucket of the days' partitions
+   * (report_rollup_buckets, cql/011), one request per month and shard, a few rows per day and
+   * bucket instead of a row per user; asked for counts, only the sets' sizes (cql/010), so no set is
+   * read. A keyspace not rebuilt since cql/011 has them read from report_rollups, one before cql/010
+   * has its sets read, one before cql/007 has them summed from its cells, so reports stay exact
+   * through the upgrades.
    */
   reportRollups(
     days: readonly string[],
@@ -240,21 +242,32 @@ export class CassandraLogFedStore implements LogFedStore {
         const cells = await Promise.all(days.map((day) => this.reportCells(day, scope)));
         return cells.flatMap(rollupsOfCells);
       }
+      const byMonth = [...daysByMonth(days)];
+      if (kept === "in buckets") {
+        return this.rollupBuckets(
+          byMonth.map(([, inMonth]) => inMonth),
+          scope,
+          users === "count",
+        );
+      }
       const wanted = new Set(days);
       const counts = users === "count" && kept === "days, months and counts";
-      const slices = [...daysByMonth(days)].map(([month, inMonth]) => ({
+      const slices = byMonth.map(([month, inMonth]) => ({
         month,
         first: inMonth[0]!,
         last: inMonth[inMonth.length - 1]!,
       }));
-      return (await this.rollupSlices(slices, scope, counts)).filter((rollup) => wanted.has(rollup.day));
+      return (await this.legacyRollupSlices(slices, scope, counts)).filter((rollup) =>
+        wanted.has(rollup.day),
+      );
     });
   }
 
   /**
-   * Every shard's month rows (cql/010) of whole months: one row per (type, group) and shard for a
-   * month instead of one per day. A keyspace without them (before cql/010, not rebuilt) answers
-   * with the rows of the months' days.
+   * Every shard's month rows (cql/010) of whole months: one row per (type, group) and bucket of a
+   * whole month and shard instead of one per day, read one request per month and shard (cql/011).
+   * A keyspace without them (before cql/010, not rebuilt) answers with the rows of the months'
+   * days; one not rebuilt since cql/011 from report_rollups.
    */
   reportMonthRollups(
     months: readonly string[],
@@ -262,40 +275,59 @@ export class CassandraLogFedStore implements LogFedStore {
     users: RollupUsersRead = "join",
   ): Promise<ReportRollup[]> {
     return cassandraCall(async () => {
-      if ((await this.layout.rollupsKept()) !== "days, months and counts") {
+      const kept = await this.layout.rollupsKept();
+      if (kept === "in buckets") {
+        return this.rollupBuckets(
+          months.map((month) => [month]),
+          scope,
+          users === "count",
+        );
+      }
+      if (kept !== "days, months and counts") {
         return this.reportRollups(months.flatMap(daysOfMonth), scope, "join");
       }
       // A month row's clustering `day` is the month: the slice [month, month] is that row alone.
       const slices = months.map((month) => ({ month, first: month, last: month }));
-      return this.rollupSlices(slices, scope, users === "count");
+      return this.legacyRollupSlices(slices, scope, users === "count");
     });
   }
 
-  /** Every shard's rollup rows of clustering days first..last of each month partition. */
-  private async rollupSlices(
+  /**
+   * Every shard's rows of every bucket of some groups of periods (days of one month, or one month),
+   * one request per group and shard: its periods and buckets as IN lists, read by the coordinator
+   * together, so a report makes as many requests as it did with a month per partition.
+   */
+  private async rollupBuckets(
+    groups: readonly (readonly string[])[],
+    scope: ReportScope,
+    counts: boolean,
+  ): Promise<ReportRollup[]> {
+    const query = counts ? this.ctx.sql.rollupCountsOfBuckets : this.ctx.sql.rollupsOfBuckets;
+    const perGroup = await Promise.all(
+      groups.map((periods) =>
+        this.everyShard(
+          query,
+          (shard) => [periods, scope, shard, allRollupBuckets(periods[0]!)],
+          (row) => rollupOf(row, "period", counts),
+        ),
+      ),
+    );
+    return perGroup.flat();
+  }
+
+  /** Every shard's report_rollups rows (before cql/011) of clustering days first..last of each month partition. */
+  private async legacyRollupSlices(
     slices: readonly { month: string; first: string; last: string }[],
     scope: ReportScope,
     counts: boolean,
   ): Promise<ReportRollup[]> {
-    const query = counts ? this.ctx.sql.rollupCountsOfDays : this.ctx.sql.rollupsOfDays;
+    const query = counts ? this.ctx.sql.legacyRollupCountsOfDays : this.ctx.sql.legacyRollupsOfDays;
     const perMonth = await Promise.all(
       slices.map(({ month, first, last }) =>
         this.everyShard(
           query,
           (shard) => [month, scope, shard, first, last],
-          (row): ReportRollup => {
-            const group = toText(row["group_name"]);
-            return {
-              day: toText(row["day"]),
-              type: toText(row["type"]),
-              group: group === "" ? null : group,
-              events: toNumber(row["events"]),
-              points: toNumber(row["points"]),
-              users: counts
-                ? { count: toNumber(row["users_count"]) }
-                : { ids: (row["users"] as string[] | null) ?? [] },
-            };
-          },
+          (row) => rollupOf(row, "day", counts),
         ),
       ),
     );
@@ -325,6 +357,21 @@ export class CassandraLogFedStore implements LogFedStore {
     );
     return perShard.flat();
   }
+}
+
+/** A rollup row as reports read it, its day or month from `periodColumn`; "" is no group. */
+function rollupOf(row: DriverTypes.Row, periodColumn: "period" | "day", counts: boolean): ReportRollup {
+  const group = toText(row["group_name"]);
+  return {
+    day: toText(row[periodColumn]),
+    type: toText(row["type"]),
+    group: group === "" ? null : group,
+    events: toNumber(row["events"]),
+    points: toNumber(row["points"]),
+    users: counts
+      ? { count: toNumber(row["users_count"]) }
+      : { ids: (row["users"] as string[] | null) ?? [] },
+  };
 }
 
 /** Connects, and runs the migrations unless `migrate: false`. */

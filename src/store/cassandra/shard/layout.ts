@@ -5,18 +5,24 @@ import type { LogFedContext } from "./context.js";
  * The version of the aggregate tables' layout, recorded in `meta` (name 'aggregates') by the first
  * writer of a new keyspace and by each rebuild: 5 since cql/005 added board_values, 7 since cql/007
  * added report_rollups, 9 since cql/009 moved report cells into hash buckets, 10 since cql/010 added
- * the rollups' users_count and month rows.
+ * the rollups' users_count and month rows, 11 since cql/011 moved the rollups into day and month
+ * partitions split by hash buckets (report_rollup_buckets).
  */
-export const AGGREGATES_VERSION = 10;
+export const AGGREGATES_VERSION = 11;
 /** The first layout whose report_rollups are kept: readers of an older one sum the cells. */
 const ROLLUPS_SINCE = 7;
 /** The first layout whose cells are in report_cell_buckets: readers of an older one read report_cells. */
 const CELL_BUCKETS_SINCE = 9;
 /** The first layout whose rollups carry users_count and month rows: readers of an older one read the days' sets. */
 const ROLLUP_COUNTS_SINCE = 10;
+/** The first layout whose rollups are in report_rollup_buckets: readers of an older one read report_rollups. */
+const ROLLUP_BUCKETS_SINCE = 11;
 
-/** What a keyspace's report_rollups hold, by its layout (see AGGREGATES_VERSION). */
-export type RollupsKept = "none" | "days" | "days, months and counts";
+/**
+ * Where a keyspace's rollups are and what they hold, by its layout (see AGGREGATES_VERSION): none;
+ * report_rollups' day rows; also its counts and month rows; the same in report_rollup_buckets.
+ */
+export type RollupsKept = "none" | "days" | "days, months and counts" | "in buckets";
 
 /** How long readers trust a missing shard count (no aggregator has started yet). */
 const UNKNOWN_SHARDS_MS = 1_000;
@@ -72,15 +78,22 @@ export class Layout {
   }
 
   /**
-   * What report_rollups hold for every counted event: the day rows once the keyspace's layout is 7
-   * or later (a new keyspace, or one rebuilt since cql/007), also users_count and the month rows
-   * once it is 10 or later (cql/010). Remembered once complete: a layout never goes back.
+   * What the rollups hold for every counted event: report_rollups' day rows once the keyspace's
+   * layout is 7 or later (a new keyspace, or one rebuilt since cql/007), also users_count and the
+   * month rows once it is 10 or later (cql/010), all of it in report_rollup_buckets once it is 11 or
+   * later (cql/011). Remembered once complete: a layout never goes back.
    */
   async rollupsKept(): Promise<RollupsKept> {
-    if (this.rollupsKnown === "days, months and counts") return this.rollupsKnown;
+    if (this.rollupsKnown === "in buckets") return this.rollupsKnown;
     const version = (await this.read()).get("aggregates") ?? 0;
     this.rollupsKnown =
-      version >= ROLLUP_COUNTS_SINCE ? "days, months and counts" : version >= ROLLUPS_SINCE ? "days" : "none";
+      version >= ROLLUP_BUCKETS_SINCE
+        ? "in buckets"
+        : version >= ROLLUP_COUNTS_SINCE
+          ? "days, months and counts"
+          : version >= ROLLUPS_SINCE
+            ? "days"
+            : "none";
     return this.rollupsKnown;
   }
 
@@ -97,9 +110,9 @@ export class Layout {
 
   /**
    * A keyspace written before a migration that added an aggregate table (005: board_values) or
-   * moved one (009: report cells into buckets; 010: rollup counts and month rows) has data the new table lacks; writers would move
-   * counts they never had. They refuse until a
-   * rebuild has filled it. A keyspace that has applied nothing yet is marked current.
+   * moved one (009: report cells into buckets; 010: rollup counts and month rows; 011: rollups into
+   * buckets) has data the new table lacks; writers would move counts they never had. They refuse
+   * until a rebuild has filled it. A keyspace that has applied nothing yet is marked current.
    */
   private async checkAggregatesVersion(stored: number | undefined): Promise<void> {
     if (stored !== undefined && stored >= AGGREGATES_VERSION) return;

@@ -79,7 +79,7 @@ export interface AggregatePlan {
   /** Every counted record's moves on boards, in offset order. */
   readonly boardSteps: BoardStep[];
   readonly reportCells: ReportCellWrite[];
-  /** The report_rollups rows (cql/007) the cells sum into. */
+  /** The report_rollup_buckets rows (cql/011) the cells sum into, each in its users' bucket. */
   readonly reportRollups: ReportRollupWrite[];
   /**
    * The log rows to write, each placed (cql/008): records already counted in their day are left

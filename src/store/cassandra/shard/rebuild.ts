@@ -12,6 +12,7 @@ import type { RankedValue } from "../../ranking.js";
 import type { LogFedContext } from "./context.js";
 import { epochStart, fenceOf, MAX_EPOCH } from "./fence.js";
 import { AGGREGATES_VERSION, readAppliedOffsets, readMeta } from "./layout.js";
+import { rollupBucketOf } from "./rollup-buckets.js";
 import { monthOf } from "./rollups.js";
 import { reportCellKeys } from "../../report-cells.js";
 import { countedIn, periodKeyId, standingOf, type TypeCounts } from "./plan.js";
@@ -134,10 +135,17 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
     }),
   );
   // The rollups (cql/007): the cells summed over categories and users, with their users' ids and
-  // their count, per day and per whole month (cql/010: the month row's `day` is the month).
+  // their count, per day and per whole month (cql/010: the month row's period is the month), each
+  // user in its bucket of the row (cql/011).
   const rollups = new Map<
     string,
-    { params: (string | number)[]; events: number; points: number; users: Set<string> }
+    {
+      partition: [string, string, number, number];
+      key: string[];
+      events: number;
+      points: number;
+      users: Set<string>;
+    }
   >();
   for (const cell of cells.values()) {
     const fence = fenceOfShard(cell.shard);
@@ -161,11 +169,13 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       ],
       partition: [day!, scope!, cell.shard, bucket],
     });
-    for (const dayOrMonth of [day!, monthOf(day!)]) {
-      const rollupParams = [dayOrMonth, scope!, cell.shard, type!, group!];
-      const id = rollupParams.join("\u0000");
+    for (const period of [day!, monthOf(day!)]) {
+      const rollupBucket = rollupBucketOf({ day: period, userId: userId!, type: type!, group: group! });
+      const partition: [string, string, number, number] = [period, scope!, cell.shard, rollupBucket];
+      const id = [...partition, type, group].join("\u0000");
       const rollup = rollups.get(id) ?? {
-        params: rollupParams,
+        partition,
+        key: [type!, group!],
         events: 0,
         points: 0,
         users: new Set<string>(),
@@ -176,13 +186,12 @@ export async function rebuildLogFed(ctx: LogFedContext): Promise<number> {
       rollups.set(id, rollup);
     }
   }
-  for (const { params, events, points, users } of rollups.values()) {
-    const fence = fenceOfShard(params[2] as number);
-    const month = monthOf(params[0] as string);
+  for (const { partition, key, events, points, users } of rollups.values()) {
+    const fence = fenceOfShard(partition[2]);
     statements.push({
       query: sql.insertRollup,
-      params: [fence, events, points, fence, [...users], users.size, month, ...params],
-      partition: [month, params[1]!, params[2]!],
+      params: [fence, events, points, fence, [...users], users.size, ...partition, ...key],
+      partition,
     });
   }
   const replicas = replicaLookup(client, ctx.keyspace);
@@ -228,7 +237,9 @@ async function dropEarlierEpochs(ctx: LogFedContext, epoch: number): Promise<voi
     // The cells of a keyspace from before cql/009 too: this rebuild moves them into buckets.
     ["report_cells", ["day", "scope", "shard"]],
     ["report_cell_buckets", ["day", "scope", "shard", "bucket"]],
+    // The rollups of a keyspace from before cql/011 too: this rebuild moves them into buckets.
     ["report_rollups", ["month", "scope", "shard"]],
+    ["report_rollup_buckets", ["period", "scope", "shard", "bucket"]],
   ];
   for (const [table, columns] of tables) {
     const keys = await ctx.client.execute(

@@ -1,17 +1,20 @@
 import type { ReportCell, ReportRollup } from "../../port.js";
 import type { ReportCellKey } from "../../report-cells.js";
+import { rollupBucketOf } from "./rollup-buckets.js";
 
 /**
- * A report_rollups row (cql/007): one (type, group) of one day, or of one whole month (cql/010),
- * and scope on this shard.
+ * A report_rollup_buckets row (cql/011): one (type, group) of one day, or of one whole month
+ * (cql/010), scope and shard, holding the users of one bucket of that row.
  */
 export interface ReportRollupKey {
-  /** The day (YYYY-MM-DD), or the month (YYYY-MM) of a month row: its clustering `day` (cql/010). */
+  /** The day (YYYY-MM-DD), or the month (YYYY-MM) of a month row: the partition's `period`. */
   readonly day: string;
   readonly scope: "all" | "group";
   readonly type: string;
   /** "" for none. */
   readonly group: string;
+  /** The bucket of the row's users this row holds (rollup-buckets.ts). */
+  readonly bucket: number;
 }
 
 /**
@@ -39,29 +42,29 @@ export interface ReportRollupWrite extends ReportRollupKey {
 
 export const NO_ROLLUP: ReportRollupState = { events: 0, points: 0, fence: 0, users: new Set() };
 
-/** The day rollup a report cell sums into: the cell without its category and user. */
-export function rollupKeyOf(cell: ReportCellKey): ReportRollupKey {
-  return { day: cell.day, scope: cell.scope, type: cell.type, group: cell.group };
+/** The rollup row of `day` (a day, or its month) that a report cell sums into: its user's bucket. */
+function rollupKeyOf(cell: ReportCellKey, day: string): ReportRollupKey {
+  const { scope, type, group } = cell;
+  return { day, scope, type, group, bucket: rollupBucketOf({ day, userId: cell.userId, type, group }) };
 }
 
-/** The month rollup (cql/010) a report cell also sums into: its day row's, for the whole month. */
-export function monthRollupKeyOf(cell: ReportCellKey): ReportRollupKey {
-  return { ...rollupKeyOf(cell), day: monthOf(cell.day) };
-}
-
-/** The rows a report cell sums into: its day's and its month's. */
+/** The rows a report cell sums into: its day's and its month's (cql/010), each in its user's bucket. */
 export function rollupKeysOf(cell: ReportCellKey): ReportRollupKey[] {
-  return [rollupKeyOf(cell), monthRollupKeyOf(cell)];
+  return [rollupKeyOf(cell, cell.day), rollupKeyOf(cell, monthOf(cell.day))];
 }
 
-/** The partition (cql/007) of a day or month row: its month. */
+/** The month of a day or of a month row. */
 export function monthOf(dayOrMonth: string): string {
   return dayOrMonth.slice(0, 7);
 }
 
-/** A day (or month row) of one scope in a rollup partition: the slice the writer reads and caches whole. */
-export function rollupPartitionId(key: { readonly day: string; readonly scope: string }): string {
-  return `${key.day}\u0000${key.scope}`;
+/** A rollup partition of this shard (cql/011): period, scope and bucket. The writer reads and caches it whole. */
+export function rollupPartitionId(key: {
+  readonly day: string;
+  readonly scope: string;
+  readonly bucket: number;
+}): string {
+  return `${key.day}\u0000${key.scope}\u0000${key.bucket}`;
 }
 
 export function rollupId(key: ReportRollupKey): string {
@@ -69,8 +72,8 @@ export function rollupId(key: ReportRollupKey): string {
 }
 
 /**
- * Folds the records of a batch into the rollups they touch (each cell's day and month row), each
- * record once per row, and only into a row whose stored fence is below the record's (the same rule
+ * Folds the records of a batch into the rollups they touch (each cell's day and month row, in the
+ * bucket of the cell's user), each record once per row, and only into a row whose stored fence is below the record's (the same rule
  * as the report cells: a record already counted in a row is not counted again on replay). A row's
  * users are only ever added to, and adding a user twice is adding it once; its count is the size
  * of the stored set joined with the batch's users, so a replay or a zombie counts no user twice.

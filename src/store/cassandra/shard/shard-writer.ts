@@ -36,7 +36,6 @@ import type { LogFedContext } from "./context.js";
 import type { ShardCql } from "./statements.js";
 import {
   rollupId,
-  monthOf,
   rollupKeysOf,
   rollupPartitionId,
   type ReportRollupKey,
@@ -59,7 +58,7 @@ interface LoadedState extends Seen {
   readonly typeState: Map<string, TypeCountsPartition>;
   /** By reportCellId. */
   readonly cellState: Map<string, ReportCellState>;
-  /** Per (day, scope) rollup partition of this shard, its rows by rollupId. */
+  /** Per rollup partition (period, scope, bucket) of this shard, its rows by rollupId. */
   readonly rollupState: Map<string, Map<string, ReportRollupState>>;
   readonly boardState: Map<string, BoardValues>;
   /** A row read was written past what this writer knows: by another writer. */
@@ -291,8 +290,10 @@ export class CassandraShardWriter implements ShardWriter {
   }
 
   /**
-   * The rollup slices (day or month row, scope) of this shard that the records touch, whole, with
-   * their sets of users: cached, else read.
+   * The rollup partitions (day or month, scope, bucket: cql/011) of this shard that the records
+   * touch, whole, with their sets of users: cached, else read, one request per (day or month,
+   * scope) for all its missing buckets (bucket IN ?). A partition not stored is kept as empty: as
+   * its only writer, this writer knows it is.
    */
   private async loadRollups(
     records: readonly LogRecord[],
@@ -302,26 +303,35 @@ export class CassandraShardWriter implements ShardWriter {
     const keys = records.flatMap(({ event }) => reportCellKeys(event).flatMap(rollupKeysOf));
     const missing = cachedOrMissing(keys, rollupPartitionId, this.rollups, state);
     if (state.size > 0) seen.cached = true;
-    await mapConcurrent([...missing], this.ctx.concurrency, async ([id, { day, scope }]) => {
-      const params = [monthOf(day), scope, this.shard, day];
-      const result = await this.ctx.client.execute(this.ctx.sql.rollupsOfDay, params, {
-        prepare: true,
-        isIdempotent: true,
-        fetchSize: 5000,
-      });
-      const rows = new Map<string, ReportRollupState>();
+    const byPeriod = new Map<string, { day: string; scope: ReportScope; buckets: number[] }>();
+    for (const { day, scope, bucket } of missing.values()) {
+      const id = `${day}\u0000${scope}`;
+      let read = byPeriod.get(id);
+      if (!read) byPeriod.set(id, (read = { day, scope, buckets: [] }));
+      read.buckets.push(bucket);
+    }
+    await mapConcurrent([...byPeriod.values()], this.ctx.concurrency, async ({ day, scope, buckets }) => {
+      const partitions = new Map(
+        buckets.map((bucket) => [bucket, new Map<string, ReportRollupState>()] as const),
+      );
+      const result = await this.ctx.client.execute(
+        this.ctx.sql.rollupsOfPeriodBuckets,
+        [day, scope, this.shard, buckets],
+        { prepare: true, isIdempotent: true, fetchSize: 5000 },
+      );
       for await (const row of result) {
-        const key = { day, scope, type: toText(row["type"]), group: toText(row["group_name"]) };
+        const bucket = toNumber(row["bucket"]);
+        const key = { day, scope, bucket, type: toText(row["type"]), group: toText(row["group_name"]) };
         const fence = toNumber(row["fence"]);
         seen.highest = Math.max(seen.highest, fence);
-        rows.set(rollupId(key), {
+        partitions.get(bucket)?.set(rollupId(key), {
           events: toNumber(row["events"]),
           points: toNumber(row["points"]),
           fence,
           users: new Set((row["users"] as string[] | null) ?? []),
         });
       }
-      state.set(id, rows);
+      for (const [bucket, rows] of partitions) state.set(rollupPartitionId({ day, scope, bucket }), rows);
     });
     return state;
   }
@@ -487,24 +497,24 @@ function claimStatements(
 }
 
 function rollupStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {
-  return plan.reportRollups.map((rollup) => ({
-    query: sql.insertRollup,
-    params: [
-      rollup.fence,
-      rollup.events,
-      rollup.points,
-      rollup.fence,
-      [...rollup.addedUsers],
-      rollup.usersCount,
-      monthOf(rollup.day),
-      rollup.day,
-      rollup.scope,
-      shard,
-      rollup.type,
-      rollup.group,
-    ],
-    partition: [monthOf(rollup.day), rollup.scope, shard],
-  }));
+  return plan.reportRollups.map((rollup) => {
+    const partition = [rollup.day, rollup.scope, shard, rollup.bucket];
+    return {
+      query: sql.insertRollup,
+      params: [
+        rollup.fence,
+        rollup.events,
+        rollup.points,
+        rollup.fence,
+        [...rollup.addedUsers],
+        rollup.usersCount,
+        ...partition,
+        rollup.type,
+        rollup.group,
+      ],
+      partition,
+    };
+  });
 }
 
 function cellStatements(sql: ShardCql, shard: number, plan: AggregatePlan): KeyedStatement[] {

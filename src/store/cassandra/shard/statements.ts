@@ -27,10 +27,12 @@ export class ShardCql {
   readonly cellsOfBuckets: string;
   readonly legacyCellsOfShard: string;
   readonly insertCell: string;
-  readonly rollupsOfDay: string;
-  readonly rollupsOfDays: string;
-  readonly rollupCountsOfDays: string;
+  readonly rollupsOfPeriodBuckets: string;
+  readonly rollupsOfBuckets: string;
+  readonly rollupCountsOfBuckets: string;
   readonly insertRollup: string;
+  readonly legacyRollupsOfDays: string;
+  readonly legacyRollupCountsOfDays: string;
   readonly progressWrite: string;
   readonly progressRead: string;
   readonly historyDays: string;
@@ -106,20 +108,29 @@ export class ShardCql {
     // A keyspace not rebuilt since cql/009 still has its cells in report_cells, one partition per shard.
     this.legacyCellsOfShard = `SELECT user_id, type, category, group_name, events, points FROM ${ks}.report_cells
       WHERE day = ? AND scope = ? AND shard = ?`;
-    // report_rollups (cql/007), a month per partition: the writer reads a day's slice (or the month
-    // row, whose `day` is the month: cql/010) with its sets, reports a range of days or a month row,
-    // with the sets when they must join rows and with the counts alone when they only add them.
-    this.rollupsOfDay = `SELECT type, group_name, events, points, fence, users FROM ${ks}.report_rollups
-      WHERE month = ? AND scope = ? AND shard = ? AND day = ?`;
-    this.rollupsOfDays = `SELECT day, type, group_name, events, points, users FROM ${ks}.report_rollups
-      WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
-    this.rollupCountsOfDays = `SELECT day, type, group_name, events, points, users_count FROM ${ks}.report_rollups
-      WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
+    // report_rollup_buckets (cql/011): the writer reads the bucket partitions of a day or month
+    // that a batch touches, whole, with their sets, in one request (as it read a day's slice
+    // before the buckets, not a request per bucket: a cold batch touches hundreds); reports read every bucket of some periods of one shard in one request
+    // (periods and buckets as IN lists), with the sets when they must join rows and with the
+    // counts alone when they only add them.
+    const rollupBucket = "period = ? AND scope = ? AND shard = ? AND bucket = ?";
+    this.rollupsOfPeriodBuckets = `SELECT bucket, type, group_name, events, points, fence, users
+      FROM ${ks}.report_rollup_buckets WHERE period = ? AND scope = ? AND shard = ? AND bucket IN ?`;
+    this.rollupsOfBuckets = `SELECT period, type, group_name, events, points, users FROM ${ks}.report_rollup_buckets
+      WHERE period IN ? AND scope = ? AND shard = ? AND bucket IN ?`;
+    this.rollupCountsOfBuckets = `SELECT period, type, group_name, events, points, users_count
+      FROM ${ks}.report_rollup_buckets WHERE period IN ? AND scope = ? AND shard = ? AND bucket IN ?`;
     // Users are added to the set, never written whole: no collection tombstone; users_count is the
     // set's size after the write, written whole with the sums (cql/010).
-    this.insertRollup = `UPDATE ${ks}.report_rollups USING TIMESTAMP ?
+    this.insertRollup = `UPDATE ${ks}.report_rollup_buckets USING TIMESTAMP ?
       SET events = ?, points = ?, fence = ?, users = users + ?, users_count = ?
-      WHERE month = ? AND day = ? AND scope = ? AND shard = ? AND type = ? AND group_name = ?`;
+      WHERE ${rollupBucket} AND type = ? AND group_name = ?`;
+    // A keyspace not rebuilt since cql/011 still has its rollups in report_rollups (cql/007), a
+    // month per partition: readers read a range of days (or a month row, whose `day` is the month).
+    this.legacyRollupsOfDays = `SELECT day, type, group_name, events, points, users FROM ${ks}.report_rollups
+      WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
+    this.legacyRollupCountsOfDays = `SELECT day, type, group_name, events, points, users_count FROM ${ks}.report_rollups
+      WHERE month = ? AND scope = ? AND shard = ? AND day >= ? AND day <= ?`;
 
     this.historyDays = `SELECT day, quarters FROM ${ks}.days_by_user WHERE user_id = ? AND day >= ? AND day <= ?`;
     // Tuple bounds on both clustering columns: CQL forbids mixing them with single-column ones,
