@@ -23,8 +23,9 @@ const BOARDS_KEPT = 256;
  * time. Kept, each is a binary search, and readers between two commits share one read of the board.
  *
  * Reading a whole board costs more than one sum near its top, so a board is read whole only when
- * it is asked about a second time within one data version: a service busy writing (a commit every
- * few milliseconds) keeps the sums, a service mostly reading gets the binary searches.
+ * it is asked about a second time within one data version: a lone rank between two commits keeps
+ * its sum, and a request that asks several times (the page around a user asks three) or requests
+ * between two commits share one read of the board.
  *
  * Exact, never stale: an entry is good for one data version. `PRAGMA data_version` moves when
  * another connection (the writer thread) commits; this connection's own writes call `changed()`.
